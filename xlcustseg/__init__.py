@@ -1,0 +1,12 @@
+"""xlcustseg — customer segmentation for Excel workbooks.
+
+    >>> from xlcustseg import segment
+    >>> result = segment(table)            # a pandas DataFrame
+    >>> result.table                       # one row per customer, with the output columns
+"""
+
+from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
+from xlcustseg.settings import Settings, SettingsError
+
+__version__ = "0.1.0"
+__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "segment"]

@@ -1,0 +1,94 @@
+"""From the located table to typed columns, one per canonical field, with notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xlcustseg.fields import values as V
+from xlcustseg.fields.headers import TableLayout
+from xlcustseg.notes import NoteBook, cell_names
+
+TEXT, NUMBER, DATE, YESNO, LEVEL = "text", "number", "date", "yesno", "level"
+FIELD_KINDS: dict[str, str] = {
+    "customer_id": TEXT, "customer_name": TEXT, "order_id": TEXT, "stage": TEXT,
+    "industry": TEXT, "region": TEXT, "customer_kind": TEXT, "personality": TEXT,
+    "revenue": NUMBER, "profit": NUMBER, "orders": NUMBER, "recency": NUMBER,
+    "discount_share": NUMBER, "complaints": NUMBER, "new_product_share": NUMBER,
+    "service_requests": NUMBER, "return_rate": NUMBER, "referrals": NUMBER,
+    "first_date": DATE, "last_date": DATE, "order_date": DATE, "last_contact": DATE,
+    "money": YESNO, "authority": YESNO, "need_flag": YESNO,
+    "need": LEVEL, "potential": LEVEL, "relationship": LEVEL,
+}
+SHARE_FIELDS = ("discount_share", "new_product_share", "return_rate")
+_PARSERS = {NUMBER: V.parse_numbers, DATE: V.parse_dates, YESNO: V.parse_yes_no, LEVEL: V.parse_levels}
+
+
+@dataclass
+class FieldTable:
+    """Typed columns of one table (index 0..n-1) and where each came from."""
+
+    n: int
+    values: dict[str, pd.Series] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    level_words: dict[str, bool] = field(default_factory=dict)
+    cells: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cell address per row
+    problems: dict[str, np.ndarray] = field(default_factory=dict)  # field -> unreadable per row
+    raw: dict[str, pd.Series] = field(default_factory=dict)  # field -> the cells as handed over
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.values for n in names)
+
+    def get(self, name: str) -> pd.Series | None:
+        return self.values.get(name)
+
+
+def body_of(frame: pd.DataFrame, layout: TableLayout) -> tuple[pd.DataFrame, np.ndarray]:
+    """The data rows under the header, blank rows dropped; and their frame positions."""
+    start = 0 if layout.header_row is None else layout.header_row + 1
+    body = frame.iloc[start:, sorted(layout.fields.values())]
+    blank = np.ones(len(body), dtype=bool)
+    for j in range(body.shape[1]):
+        blank &= body.iloc[:, j].isna().to_numpy() | _blank_text(body.iloc[:, j], blank)
+    keep = ~blank
+    return frame.iloc[start:].iloc[np.flatnonzero(keep)], np.arange(start, len(frame))[keep]
+
+
+def _blank_text(column: pd.Series, candidates: np.ndarray) -> np.ndarray:
+    """Whitespace-only strings, looked for only among rows still blank so far."""
+    out = np.zeros(len(column), dtype=bool)
+    if column.dtype != object or not candidates.any():
+        return out
+    sub = column[candidates]
+    is_str = sub.map(type).eq(str).to_numpy()
+    out[np.flatnonzero(candidates)[is_str]] = sub[is_str].str.strip().eq("").to_numpy()
+    return out
+
+
+def read_fields(body: pd.DataFrame, layout: TableLayout, sheet_rows: np.ndarray,
+                first_col: int, notes: NoteBook) -> FieldTable:
+    """Parse every detected field of `body`; unreadable cells become notes."""
+    table = FieldTable(n=len(body))
+    for name, pos in layout.fields.items():
+        kind = FIELD_KINDS.get(name, TEXT)
+        raw = body.iloc[:, pos].reset_index(drop=True)
+        header = layout.headers[pos]
+        cells = cell_names(sheet_rows, first_col + pos)
+        table.headers[name], table.cells[name], table.raw[name] = header, cells, raw
+        if kind == TEXT:
+            table.values[name] = V.parse_text(raw)
+            table.problems[name] = np.zeros(len(raw), dtype=bool)
+            continue
+        parsed = _PARSERS[kind](raw)
+        values = parsed.values
+        if name in SHARE_FIELDS:
+            values = values.where(values <= 1, values / 100.0)
+        if kind == LEVEL:
+            table.level_words[name] = V.is_level_text(raw)
+        table.values[name] = values
+        table.problems[name] = parsed.unreadable.to_numpy()
+        bad = np.flatnonzero(table.problems[name])
+        notes.add(bad, cells[bad], header, raw.iloc[bad], parsed.problems.iloc[bad].to_numpy())
+    return table

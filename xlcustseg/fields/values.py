@@ -1,0 +1,309 @@
+"""Reading messy cell values the way a person reads them.
+
+Every parser takes a pandas Series as a spreadsheet hands it over (an object
+column of str, float, int, datetime, bool and None) and returns a `Parsed`:
+the typed values plus, for each cell that could not be read, a reason code
+(see `REASONS`). Blank cells are missing values without a reason: a blank is
+not an error. Already-typed columns (float64, datetime64) take a fast path.
+
+The work is vectorised: element-wise Python runs only to sort cells by type;
+strings are cleaned with pandas' string methods and one regular expression.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
+
+#: Reason codes for unreadable cells, with the sentence each one stands for.
+REASONS: dict[str, tuple[str, str]] = {
+    "excel_error": ("是 Excel 错误值", "is an Excel error value"),
+    "not_number": ("不是数字", "is not a number"),
+    "not_date": ("不是日期", "is not a date"),
+    "bad_date": ("不是有效日期", "is not a valid calendar date"),
+    "ambiguous_date": ("日期有歧义（日/月顺序不明）", "is an ambiguous date (day/month order unclear)"),
+    "not_yes_no": ("不是是/否", "is not a yes/no value"),
+    "not_level": ("不是分数或高/中/低", "is not a score or high/medium/low"),
+}
+
+BLANK_TOKENS = frozenset(
+    {"", "-", "--", "—", "——", "/", "n/a", "na", "none", "null", "nan", "nil", "无数据", "空"}
+)
+EXCEL_ERRORS = frozenset(
+    {
+        "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!",
+        "#spill!", "#calc!", "#getting_data", "#field!", "#blocked!", "#busy!",
+        "#connect!", "#unknown!", "#n/a!",
+    }
+)
+
+_NUMBER_RE = (
+    r"^(?P<neg>-)?(?P<num>\d+(?:\.\d*)?|\.\d+)(?:e(?P<exp>[-+]?\d+))?"
+    r"(?P<unit>百万|千万|万|亿|千|w|k)?(?P<pct>%)?$"
+)
+_UNITS = {"": 1.0, "千": 1e3, "k": 1e3, "万": 1e4, "w": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8}
+_CURRENCY_RE = r"rmb|cny|usd|eur|hkd|[¥$€£元]|\s"
+_THOUSANDS_RE = r"(?<=\d),(?=\d{3}(?!\d))"
+
+_YMD_RE = (
+    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:[ t]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?$"
+)
+_COMPACT_RE = r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})$"
+_DMY_RE = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})$"
+_SERIAL_RE = r"^\d{1,7}(?:\.\d+)?$"
+
+YES_WORDS = frozenset(
+    {"是", "有", "y", "yes", "1", "true", "✓", "√", "✔", "对", "真", "已有", "具备", "t", "1.0"}
+)
+NO_WORDS = frozenset(
+    {"否", "无", "n", "no", "0", "false", "×", "✗", "✘", "x", "错", "假", "没有", "不具备", "f", "0.0"}
+)
+LEVEL_WORDS = {
+    "高": 3.0, "h": 3.0, "high": 3.0, "较高": 3.0, "强": 3.0,
+    "中": 2.0, "m": 2.0, "medium": 2.0, "mid": 2.0, "一般": 2.0, "中等": 2.0,
+    "低": 1.0, "l": 1.0, "low": 1.0, "较低": 1.0, "弱": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Typed values and, per cell, the reason code it could not be read (or NA)."""
+
+    values: pd.Series
+    problems: pd.Series
+
+    @property
+    def unreadable(self) -> pd.Series:
+        return self.problems.notna()
+
+
+def _no_problems(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array([pd.NA] * len(index), dtype="object"), index=index)
+
+
+def _normalised_text(s: pd.Series) -> pd.Series:
+    """NFKC (full-width digits and signs become ASCII), trimmed, lower case."""
+    return s.astype(str).str.normalize("NFKC").str.strip().str.lower()
+
+
+def _kinds(s: pd.Series) -> pd.Series:
+    """Sort object cells: 'blank', 'bool', 'number', 'datetime', 'text' or 'other'."""
+    kind = s.map(type).map(_TYPE_KIND).fillna("other")
+    kind[s.isna().to_numpy()] = "blank"
+    return kind
+
+
+_TYPE_KIND = {
+    str: "text",
+    float: "number",
+    int: "number",
+    np.float64: "number",
+    np.float32: "number",
+    np.int64: "number",
+    np.int32: "number",
+    bool: "bool",
+    np.bool_: "bool",
+    _dt.datetime: "datetime",
+    _dt.date: "datetime",
+    pd.Timestamp: "datetime",
+    np.datetime64: "datetime",
+}
+
+
+def _text_blank_or_error(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    return text.isin(BLANK_TOKENS), text.isin(EXCEL_ERRORS)
+
+
+def parse_numbers(s: pd.Series) -> Parsed:
+    """Read `¥1,234.50`, `1.2万`, `3亿`, `(1,234)`, `12%`, full-width digits … as floats."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return Parsed(s.astype("float64"), _no_problems(s.index))
+    obj = s.astype(object)
+    values = pd.Series(np.nan, index=s.index, dtype="float64")
+    problems = _no_problems(s.index)
+    kind = _kinds(obj)
+    numeric = kind.eq("number").to_numpy()
+    values[numeric] = obj[numeric].astype("float64")
+    other = kind.isin(["bool", "datetime", "other"]).to_numpy()
+    problems[other] = "not_number"
+    texty = kind.eq("text").to_numpy()
+    if texty.any():
+        v, p = _parse_number_text(obj[texty])
+        values[texty] = v
+        problems[texty] = p
+    return Parsed(values, problems)
+
+
+def _parse_number_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = _normalised_text(s)
+    blank, error = _text_blank_or_error(text)
+    paren = text.str.match(r"^\(.*\)$")
+    core = text.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    core = core.str.replace(_CURRENCY_RE, "", regex=True)
+    core = core.str.replace(_THOUSANDS_RE, "", regex=True).str.replace(r"^\+", "", regex=True)
+    # a sign written before the currency symbol ("-¥12") ends up in front: fine.
+    parts = core.str.extract(_NUMBER_RE)
+    number = pd.to_numeric(parts["num"], errors="coerce")
+    exponent = pd.to_numeric(parts["exp"], errors="coerce").fillna(0)
+    scale = parts["unit"].fillna("").map(_UNITS).astype("float64")
+    value = number * (10.0**exponent) * scale
+    value = value.where(parts["pct"].isna(), value / 100.0)
+    negative = parts["neg"].notna() ^ paren
+    value = value.where(~negative, -value)
+    problems = pd.Series(np.where(error, "excel_error", "not_number"), index=s.index, dtype=object)
+    ok = value.notna() | blank
+    problems[ok.to_numpy()] = pd.NA
+    return value.where(~blank), problems
+
+
+def parse_dates(s: pd.Series) -> Parsed:
+    """Read datetimes, Excel serial numbers, `2024/3/5`, `2024年3月5日`, `2024-03-05 10:20` …"""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
+        return Parsed(values.astype("datetime64[ns]"), _no_problems(s.index))
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        values, problems = _from_serial(s.astype("float64"))
+        return Parsed(values, problems)
+    obj = s.astype(object)
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    problems = _no_problems(s.index)
+    kind = _kinds(obj)
+    real = kind.eq("datetime").to_numpy()
+    if real.any():
+        values[real] = pd.to_datetime(obj[real], errors="coerce").astype("datetime64[ns]")
+    numeric = kind.eq("number").to_numpy()
+    if numeric.any():
+        values[numeric], problems[numeric] = _from_serial(obj[numeric].astype("float64"))
+    problems[kind.isin(["bool", "other"]).to_numpy()] = "not_date"
+    texty = kind.eq("text").to_numpy()
+    if texty.any():
+        values[texty], problems[texty] = _parse_date_text(obj[texty])
+    return Parsed(values, problems)
+
+
+def _from_serial(x: pd.Series) -> tuple[pd.Series, pd.Series]:
+    good = (x >= 1) & (x <= MAX_EXCEL_SERIAL)
+    days = x.where(good)
+    values = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    problems = pd.Series(np.where(good | x.isna(), None, "not_date"), index=x.index, dtype=object)
+    return values, problems
+
+
+def _assemble(parts: pd.DataFrame, index: pd.Index) -> pd.Series:
+    cols = {k: pd.to_numeric(parts[k], errors="coerce") for k in parts.columns}
+    frame = pd.DataFrame(
+        {
+            "year": cols["y"],
+            "month": cols["m"],
+            "day": cols["d"],
+            "hour": cols.get("H", pd.Series(0, index=index)).fillna(0),
+            "minute": cols.get("M", pd.Series(0, index=index)).fillna(0),
+            "second": cols.get("S", pd.Series(0, index=index)).fillna(0),
+        },
+        index=index,
+    )
+    return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+
+
+def _parse_date_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = _normalised_text(s)
+    blank, error = _text_blank_or_error(text)
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    problems = pd.Series("not_date", index=s.index, dtype=object)
+    problems[blank.to_numpy()] = pd.NA
+    problems[error.to_numpy()] = "excel_error"
+    todo = ~(blank | error)
+
+    for pattern in (_YMD_RE, _COMPACT_RE):
+        parts = text[todo].str.extract(pattern)
+        hit = parts["y"].notna()
+        if hit.any():
+            idx = hit[hit].index
+            parsed = _assemble(parts.loc[idx], idx)
+            values[idx] = parsed
+            problems[idx] = np.where(parsed.notna(), None, "bad_date")
+            todo[idx] = False
+
+    serial = text[todo].str.match(_SERIAL_RE)
+    if serial.any():
+        idx = serial[serial].index
+        values[idx], problems[idx] = _from_serial(pd.to_numeric(text[idx]))
+        todo[idx] = False
+
+    parts = text[todo].str.extract(_DMY_RE)
+    hit = parts["y"].notna()
+    if hit.any():
+        idx = hit[hit].index
+        a = pd.to_numeric(parts.loc[idx, "a"])
+        b = pd.to_numeric(parts.loc[idx, "b"])
+        day_first = (a > 12) & (b <= 12)
+        month_first = (b > 12) & (a <= 12)
+        dmy = pd.DataFrame({"y": parts.loc[idx, "y"], "m": np.where(day_first, b, a),
+                            "d": np.where(day_first, a, b)}, index=idx)
+        parsed = _assemble(dmy, idx)
+        clear = day_first | month_first | (a == b)
+        values[idx] = parsed.where(clear)
+        problems[idx] = np.where(~clear, "ambiguous_date",
+                                 np.where(parsed.notna(), None, "bad_date"))
+    return values, problems
+
+
+def parse_yes_no(s: pd.Series) -> Parsed:
+    """Read 是/否, 有/无, Y/N, 1/0, TRUE/FALSE, ✓/× … as a nullable boolean."""
+    obj = s.astype(object)
+    kind = _kinds(obj)
+    text = _normalised_text(obj.where(kind.ne("bool"), obj.astype(str)))
+    yes, no = text.isin(YES_WORDS), text.isin(NO_WORDS)
+    blank, error = _text_blank_or_error(text)
+    blank |= kind.eq("blank")
+    values = pd.Series(pd.array(np.where(yes, True, False), dtype="boolean"), index=s.index)
+    values[~(yes | no)] = pd.NA
+    problems = pd.Series(np.where(error, "excel_error", "not_yes_no"), index=s.index, dtype=object)
+    problems[(yes | no | blank).to_numpy()] = pd.NA
+    return Parsed(values, problems)
+
+
+def parse_levels(s: pd.Series) -> Parsed:
+    """Read a score (number) or a level word (高/中/低, high/medium/low → 3/2/1)."""
+    numbers = parse_numbers(s)
+    if not numbers.unreadable.any():
+        return numbers
+    bad = numbers.unreadable
+    text = _normalised_text(s[bad])
+    level = text.map(LEVEL_WORDS)
+    values = numbers.values.copy()
+    values[bad] = level.astype("float64")
+    problems = numbers.problems.copy()
+    problems[bad.to_numpy() & level.notna().reindex(s.index, fill_value=False).to_numpy()] = pd.NA
+    problems[bad & problems.eq("not_number")] = "not_level"
+    return Parsed(values, problems)
+
+
+def is_level_text(s: pd.Series) -> bool:
+    """True when most non-blank cells are level words (高/中/低) rather than scores."""
+    text = _normalised_text(s.dropna())
+    text = text[~text.isin(BLANK_TOKENS)]
+    return len(text) > 0 and text.isin(LEVEL_WORDS.keys()).mean() >= 0.5
+
+
+def parse_text(s: pd.Series) -> pd.Series:
+    """Trimmed text with blanks as NA (ids, names, stages).
+
+    Cleaned once per distinct value: ids and names repeat, so this is fast on
+    order lines.
+    """
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    # whole numbers typed as floats by the spreadsheet (id 1001 → 1001.0) read as "1001"
+    text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+    text = text.where(~text.str.lower().isin(BLANK_TOKENS))
+    out = text.to_numpy(dtype=object)[codes] if len(text) else np.full(len(codes), None, dtype=object)
+    out[codes < 0] = None
+    return pd.Series(out, index=s.index, dtype=object)

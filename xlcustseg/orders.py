@@ -1,0 +1,71 @@
+"""Order lines → one row per customer (first and last purchase, orders, revenue)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xlcustseg.fields.reader import FieldTable
+
+#: text fields carried from the lines to the customer (their first non-blank value).
+CARRIED = ("customer_name", "industry", "region", "customer_kind", "personality", "stage")
+
+
+def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
+    """Customers from order lines, and for each line its customer's row (-1: no id).
+
+    Frequency is the number of distinct order ids, or of distinct purchase days
+    without an order-id column. A customer with a line whose amount could not be
+    read gets no revenue; one whose date could not be read gets no dates and no
+    order count: their classes stay empty, and the lines' notes say why.
+    """
+    cid = lines.values["customer_id"]
+    date = lines.values["order_date"]
+    amount = lines.values.get("revenue")
+    codes, uniques = pd.factorize(cid, use_na_sentinel=True)
+    k = len(uniques)
+    has_id = codes >= 0
+    bad_date = has_id & date.isna().to_numpy()
+    bad_amount = has_id & (amount.isna().to_numpy() if amount is not None else False)
+    ok = has_id & ~bad_date & ~bad_amount
+
+    days = date.to_numpy(dtype="datetime64[ns]")
+    grouped = pd.Series(days[ok]).groupby(codes[ok], sort=True)
+    index = pd.RangeIndex(k)
+    first = grouped.min().reindex(index)
+    last = grouped.max().reindex(index)
+    orders = _distinct_orders(lines, codes, ok, days, k)
+    revenue = (np.bincount(codes[ok], weights=amount.to_numpy()[ok], minlength=k)
+               if amount is not None else np.full(k, np.nan))
+
+    date_gap = np.bincount(codes[bad_date], minlength=k) > 0
+    amount_gap = np.bincount(codes[bad_amount], minlength=k) > 0
+    customers = FieldTable(n=k)
+    customers.values = {
+        "customer_id": pd.Series(uniques, index=index, dtype=object),
+        "first_date": first.where(~date_gap),
+        "last_date": last.where(~date_gap),
+        "orders": pd.Series(orders, index=index).where(~date_gap),
+        "revenue": pd.Series(revenue, index=index).where(~amount_gap),
+    }
+    customers.problems = {"first_date": date_gap, "last_date": date_gap, "orders": date_gap,
+                          "revenue": amount_gap}
+    for name in CARRIED:
+        if name in lines.values:
+            values = lines.values[name][has_id].groupby(codes[has_id], sort=True).first()
+            customers.values[name] = values.reindex(index).astype(object)
+    customers.headers = {name: lines.headers.get(name, name) for name in customers.values}
+    return customers, codes
+
+
+def _distinct_orders(lines: FieldTable, codes: np.ndarray, ok: np.ndarray,
+                     days: np.ndarray, k: int) -> np.ndarray:
+    if "order_id" in lines.values:
+        order = lines.values["order_id"].to_numpy(dtype=object)[ok]
+        key = pd.factorize(order, use_na_sentinel=False)[0].astype(np.int64)
+    else:
+        key = days[ok].astype("datetime64[D]").astype(np.int64)
+        key = key - key.min(initial=0)
+    width = int(key.max(initial=0)) + 1
+    pairs = pd.unique(codes[ok].astype(np.int64) * width + key)
+    return np.bincount(pairs // width, minlength=k).astype(float)

@@ -1,0 +1,25 @@
+"""The segmentation schemes of SCHEMES.md, one module each.
+
+Every function here is pure and vectorised: it takes pandas Series (already
+cleaned: floats, datetimes, booleans, with NA for missing) and returns a Series
+of class keys aligned on the same index, NA where the row cannot be classed.
+Class keys are stable identifiers (`A`, `important_value`, `q3` …); labels and
+strategies for them live in the settings (`xlcustseg.settings`).
+"""
+
+from xlcustseg.schemes.behaviour import behaviour_types, personality_keys
+from xlcustseg.schemes.followup import followup_grades, next_followup, suggested_grades
+from xlcustseg.schemes.lifecycle import lifecycle_stages
+from xlcustseg.schemes.man import man_actions, man_codes, man_grades
+from xlcustseg.schemes.nature import customer_nature
+from xlcustseg.schemes.quadrant import is_high, quadrants
+from xlcustseg.schemes.rfm import rank_scores, rfm_classes, rfm_codes, threshold_scores
+from xlcustseg.schemes.scorecard import percentile_rank, score_grades, weighted_score
+from xlcustseg.schemes.tiers import value_tiers
+
+__all__ = [
+    "behaviour_types", "customer_nature", "followup_grades", "is_high", "lifecycle_stages",
+    "man_actions", "man_codes", "man_grades", "next_followup", "percentile_rank",
+    "personality_keys", "quadrants", "rank_scores", "rfm_classes", "rfm_codes", "score_grades",
+    "suggested_grades", "threshold_scores", "value_tiers", "weighted_score",
+]

@@ -1,0 +1,108 @@
+"""2. RFM: scores, codes and the rfm8 / rfm4 / rfm10 class maps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+RFM8 = {  # (R high, F high, M high) -> class
+    (True, True, True): "important_value",
+    (True, False, True): "important_development",
+    (False, True, True): "important_retention",
+    (False, False, True): "important_win_back",
+    (True, True, False): "general_value",
+    (True, False, False): "general_development",
+    (False, True, False): "general_retention",
+    (False, False, False): "general_win_back",
+}
+RFM4 = {
+    "important_value": "high_value",
+    "important_development": "potential", "general_value": "potential",
+    "general_development": "potential",
+    "important_retention": "general", "general_retention": "general",
+    "important_win_back": "churned", "general_win_back": "churned",
+}
+_G = {  # rfm10 grid rows R5, R4, R3, R1-2; columns F1..F5
+    5: ("new", "potential_loyalists", "potential_loyalists", "champions", "champions"),
+    4: ("promising", "potential_loyalists", "potential_loyalists", "loyal", "loyal"),
+    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
+    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"),
+}
+_G[1] = _G[2]
+
+
+def rank_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """score = 1 + floor(bins × w / n); w = customers strictly worse, n = customers with a value.
+
+    Ties share a score; heavy ties never fail. For recency (days) pass
+    higher_is_better=False: more days is worse.
+    """
+    x = values.astype("float64")
+    n = int(x.notna().sum())
+    worse = x.rank(method="min", ascending=higher_is_better) - 1
+    score = 1 + (bins * worse) // max(n, 1)
+    return score.astype("Int64")
+
+
+def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_better: bool = True) -> pd.Series:
+    """Fixed limits (ascending). F/M: 1 + limits reached (value ≥ limit).
+
+    R (days, higher_is_better=False): best score while days ≤ the first limit, e.g.
+    ≤30 → 5, ≤90 → 4, ≤180 → 3, ≤365 → 2, older → 1.
+    """
+    x = values.astype("float64").to_numpy()
+    edges = np.asarray(limits, dtype=float)
+    if higher_is_better:
+        score = 1 + np.searchsorted(edges, x, side="right")
+    else:
+        score = len(edges) + 1 - np.searchsorted(edges, x, side="left")
+    return pd.Series(score, index=values.index).astype("Int64").where(~np.isnan(x))
+
+
+def rfm_codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
+    """'545'-style code; NA unless all three scores exist."""
+    ok = r.notna() & f.notna() & m.notna()
+    code = (r.fillna(0) * 100 + f.fillna(0) * 10 + m.fillna(0)).astype("Int64").astype(str)
+    return code.where(ok).astype(object)
+
+
+def _high(score: pd.Series, raw: pd.Series, rule: str, lower_is_better: bool) -> pd.Series:
+    if rule == "score_mean":
+        return score >= score.mean()
+    centre = raw.mean() if rule == "value_mean" else raw.median()
+    return raw <= centre if lower_is_better else raw >= centre
+
+
+def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str = "rfm8",
+                high_rule: str = "score_mean", recency_days: pd.Series | None = None,
+                frequency: pd.Series | None = None, monetary: pd.Series | None = None) -> pd.Series:
+    """Class key per customer under `mapping` (rfm8, rfm4 or rfm10); NA without all scores.
+
+    rfm8: a dimension is High when its score ≥ the mean of that score over the
+    scored customers (or, with high_rule value_mean/value_median, when the raw
+    value beats its mean/median; fewer days is better for R).
+    """
+    ok = r.notna() & f.notna() & m.notna()
+    if mapping == "rfm10":
+        rows = r.fillna(1).clip(1, 5).astype(int).to_numpy()
+        cols = f.fillna(1).clip(1, 5).astype(int).to_numpy() - 1
+        grid = np.array([_G[i] for i in range(1, 6)], dtype=object)
+        return pd.Series(grid[rows - 1, cols], index=r.index, dtype=object).where(ok)
+    rs, fs, ms = r[ok].astype(float), f[ok].astype(float), m[ok].astype(float)
+    raws = [s[ok] if s is not None else None for s in (recency_days, frequency, monetary)]
+    if high_rule != "score_mean" and any(s is None for s in raws):
+        raise ValueError(f"high_rule {high_rule!r} needs the raw recency, frequency and monetary values")
+    highs = [
+        _high(rs, raws[0], high_rule, lower_is_better=True),
+        _high(fs, raws[1], high_rule, lower_is_better=False),
+        _high(ms, raws[2], high_rule, lower_is_better=False),
+    ]
+    key = pd.Series(list(zip(*(h.to_numpy() for h in highs), strict=True)), index=rs.index, dtype=object)
+    classes = key.map(RFM8)
+    if mapping == "rfm4":
+        classes = classes.map(RFM4)
+    elif mapping != "rfm8":
+        raise ValueError(f"unknown RFM map {mapping!r}")
+    return classes.reindex(r.index).astype(object)

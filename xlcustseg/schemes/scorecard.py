@@ -1,0 +1,40 @@
+"""7. Weighted scorecard (客户价值评估)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def percentile_rank(values: pd.Series) -> pd.Series:
+    """0–100: 100 × (customers below + ½ × customers tied, self included) / n."""
+    x = values.astype("float64")
+    n = int(x.notna().sum())
+    below = x.rank(method="min") - 1
+    tied = x.rank(method="max") - below
+    return 100.0 * (below + 0.5 * tied) / max(n, 1)
+
+
+def weighted_score(components: Mapping[str, pd.Series], weights: Mapping[str, float]) -> pd.Series:
+    """Weighted mean of the components' percentile ranks, renormalised per row
+    over the components that row has."""
+    index = next(iter(components.values())).index
+    total = pd.Series(0.0, index=index)
+    weight = pd.Series(0.0, index=index)
+    for name, series in components.items():
+        p = percentile_rank(series)
+        w = float(weights.get(name, 0))
+        total += (p * w).fillna(0)
+        weight += p.notna() * w
+    return (total / weight).where(weight > 0)
+
+
+def score_grades(scores: pd.Series, cutoffs: Sequence[float] = (90, 75, 50, 25),
+                 letters: Sequence[str] = ("VIP", "A", "B", "C", "D")) -> pd.Series:
+    """VIP ≥ 90, A ≥ 75, B ≥ 50, C ≥ 25, D below (cut-offs highest first)."""
+    ascending = np.sort(np.asarray(cutoffs, dtype=float))
+    position = len(ascending) - np.searchsorted(ascending, scores.to_numpy(dtype=float), side="right")
+    grade = np.asarray(letters, dtype=object)[position]
+    return pd.Series(grade, index=scores.index, dtype=object).where(scores.notna())
