@@ -46,12 +46,13 @@ class NoteBook:
         """Order lines: point each note at its line's customer row (NA for lines without one)."""
         for part in self.parts:
             mapped = pd.Series(to_row[part["row"].to_numpy(dtype=int)]).astype("Int64")
-            part["row"] = mapped.where(mapped >= 0).to_numpy()
+            part["row"] = mapped.where(mapped >= 0)
 
     def frame(self, lang: str) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "message"]})
         notes = pd.concat(self.parts, ignore_index=True)
+        notes["row"] = notes["row"].astype("Int64")
         notes["message"] = render(notes, lang)
         return notes.sort_values(["row", "cell"], kind="stable").reset_index(drop=True)
 

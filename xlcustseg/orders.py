@@ -15,9 +15,9 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
     """Customers from order lines, and for each line its customer's row (-1: no id).
 
     Frequency is the number of distinct order ids, or of distinct purchase days
-    without an order-id column. A customer with a line whose amount could not be
-    read gets no revenue; one whose date could not be read gets no dates and no
-    order count: their classes stay empty, and the lines' notes say why.
+    without an order-id column. A customer with a line whose date or amount could
+    not be read gets no aggregates at all (any figure would be a guess): their
+    classes stay empty, and the lines' notes say why.
     """
     cid = lines.values["customer_id"]
     date = lines.values["order_date"]
@@ -38,18 +38,16 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
     revenue = (np.bincount(codes[ok], weights=amount.to_numpy()[ok], minlength=k)
                if amount is not None else np.full(k, np.nan))
 
-    date_gap = np.bincount(codes[bad_date], minlength=k) > 0
-    amount_gap = np.bincount(codes[bad_amount], minlength=k) > 0
+    gap = np.bincount(codes[has_id & ~ok], minlength=k) > 0
     customers = FieldTable(n=k)
     customers.values = {
         "customer_id": pd.Series(uniques, index=index, dtype=object),
-        "first_date": first.where(~date_gap),
-        "last_date": last.where(~date_gap),
-        "orders": pd.Series(orders, index=index).where(~date_gap),
-        "revenue": pd.Series(revenue, index=index).where(~amount_gap),
+        "first_date": first.where(~gap),
+        "last_date": last.where(~gap),
+        "orders": pd.Series(orders, index=index).where(~gap),
+        "revenue": pd.Series(revenue, index=index).where(~gap),
     }
-    customers.problems = {"first_date": date_gap, "last_date": date_gap, "orders": date_gap,
-                          "revenue": amount_gap}
+    customers.problems = dict.fromkeys(("first_date", "last_date", "orders", "revenue"), gap)
     for name in CARRIED:
         if name in lines.values:
             values = lines.values[name][has_id].groupby(codes[has_id], sort=True).first()

@@ -303,7 +303,7 @@ def parse_text(s: pd.Series) -> pd.Series:
     text = pd.Series(uniques, dtype=object).astype(str).str.strip()
     # whole numbers typed as floats by the spreadsheet (id 1001 → 1001.0) read as "1001"
     text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
-    text = text.where(~text.str.lower().isin(BLANK_TOKENS))
+    blank = text.str.lower().isin(BLANK_TOKENS).to_numpy()
     out = text.to_numpy(dtype=object)[codes] if len(text) else np.full(len(codes), None, dtype=object)
-    out[codes < 0] = None
+    out[(codes < 0) | (blank[codes] if len(text) else True)] = None
     return pd.Series(out, index=s.index, dtype=object)

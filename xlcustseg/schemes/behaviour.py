@@ -15,8 +15,8 @@ def behaviour_types(*, discount_share: pd.Series | None = None, tenure_days: pd.
                     loyal_orders: int = 5, service_min: float = 5, new_product_min: float = 0.3,
                     brand_quantile: float = 0.8) -> pd.Series:
     """First match in priority order: price (价格敏感型), loyal (忠诚), service (服务导向),
-    innovation (创新导向), brand (品牌导向: average order value in the top of
-    customers), else general (一般型). A missing signal never matches."""
+    innovation (创新导向), brand (品牌导向: average order value above the
+    brand_quantile of customers), else general (一般型). A missing signal never matches."""
 
     def at_least(series: pd.Series | None, limit: float) -> np.ndarray:
         if series is None:
@@ -25,8 +25,8 @@ def behaviour_types(*, discount_share: pd.Series | None = None, tenure_days: pd.
 
     loyal = at_least(tenure_days, loyal_days) & at_least(orders, loyal_orders)
     brand = np.zeros(len(index), dtype=bool)
-    if average_order is not None and average_order.notna().any():
-        brand = at_least(average_order, float(average_order.quantile(brand_quantile)))
+    if average_order is not None and average_order.notna().any():  # strictly above: ties at the cut stay out
+        brand = (average_order > average_order.quantile(brand_quantile)).fillna(False).to_numpy(dtype=bool)
     conditions = [at_least(discount_share, discount_min), loyal,
                   at_least(service_requests, service_min),
                   at_least(new_product_share, new_product_min), brand]

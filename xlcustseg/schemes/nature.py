@@ -47,7 +47,7 @@ def customer_nature(names: pd.Series, keywords: Mapping[str, Sequence[str]], *,
                                  [*ORDER, "consumer"], default="unknown"),
                        index=names.index, dtype=object)
     if kinds is not None:
-        kind_text = kinds.astype(object).where(kinds.notna()).astype(str).str.strip().str.lower()
+        kind_text = kinds.astype(object).fillna("").astype(str).str.strip().str.lower()
         by_kind = kind_text.map(lambda v: next((c for w, c in _KIND_WORDS.items() if w in v), None))
         result = by_kind.where(by_kind.notna(), result)
     return result.where(names.notna() | (kinds.notna() if kinds is not None else False))

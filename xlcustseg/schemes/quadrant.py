@@ -22,10 +22,12 @@ def quadrants(value_high: pd.Series, need_high: pd.Series, potential_high: pd.Se
     """q1 高价值/高需求 … q4 低价值/低需求 for customers with revenue;
     q5 … q8 (潜在高价值/高需求 …) for prospects, on their potential value instead."""
     is_prospect = prospect.astype("boolean").fillna(False).to_numpy(dtype=bool)
-    value = np.where(is_prospect, potential_high.astype("boolean").to_numpy(dtype=object),
-                     value_high.astype("boolean").to_numpy(dtype=object))
-    need = need_high.astype("boolean").to_numpy(dtype=object)
-    known = pd.notna(value) & pd.notna(need)
-    number = 1 + np.where(is_prospect, 4, 0) + np.where(value == True, 0, 2) + np.where(need == True, 0, 1)  # noqa: E712
+    value = pd.Series(np.where(is_prospect, potential_high.astype("boolean"), value_high.astype("boolean")),
+                      dtype="boolean")
+    need = need_high.astype("boolean").reset_index(drop=True)
+    known = (value.notna() & need.notna()).to_numpy()
+    high_value = value.fillna(False).to_numpy(dtype=bool)
+    high_need = need.fillna(False).to_numpy(dtype=bool)
+    number = 1 + np.where(is_prospect, 4, 0) + np.where(high_value, 0, 2) + np.where(high_need, 0, 1)
     keys = np.char.add("q", number.astype(str)).astype(object)
     return pd.Series(np.where(known, keys, None), index=value_high.index, dtype=object)
