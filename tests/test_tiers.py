@@ -28,7 +28,7 @@ def test_tie_across_the_a_boundary_shares_the_better_tier():
     revenue = [100, 90, 90, 80, 70] + [10] * 15
     assert tiers(revenue)[:5] == ["A", "B", "B", "B", "C"]
     # a tie straddling rank 1 / 2: both share rank 1 → both A
-    assert tiers([100, 100] + list(range(18, 0, -1)))[:3] == ["A", "A", "B"]
+    assert tiers([100, 100, *list(range(18, 0, -1))])[:3] == ["A", "A", "B"]
 
 
 def test_tie_across_the_b_boundary():

@@ -42,6 +42,12 @@ def _items(value: Any) -> list[str]:
 
 
 def _scalar_number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        pass
     from xlcustseg.fields.values import parse_numbers
 
     parsed = parse_numbers(pd.Series([value], dtype=object))
@@ -256,11 +262,11 @@ class Settings(Mapping[str, Any]):
 
     def __init__(self, values: Mapping[str, Any] | None = None, *, _rows: Mapping[str, int] | None = None):
         rows = _rows or {}
-        parsed = {}
-        for key, option in OPTIONS.items():
-            raw = option.default
-            if values and key in values:
-                raw = values[key]
+        parsed = dict(_parsed_defaults())
+        for key, raw in (values or {}).items():
+            option = OPTIONS.get(key)
+            if option is None:
+                continue
             try:
                 parsed[key] = option.read(raw)
             except ValueError as exc:
@@ -377,6 +383,17 @@ def _as_text(value: Any) -> Any:
     if isinstance(value, pd.Timestamp | _dt.date):
         return pd.Timestamp(value).strftime("%Y-%m-%d")
     return value
+
+
+@cache
+def _parsed_defaults() -> dict[str, Any]:
+    parsed = {}
+    for key, option in OPTIONS.items():
+        try:
+            parsed[key] = option.read(option.default)
+        except ValueError as exc:  # a broken default is a bug in this file
+            raise RuntimeError(f"default of {key} is invalid: {exc}") from None
+    return parsed
 
 
 DEFAULTS = Settings()
