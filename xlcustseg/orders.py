@@ -22,7 +22,11 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
     cid = lines.values["customer_id"]
     date = lines.values["order_date"]
     amount = lines.values.get("revenue")
-    codes, uniques = pd.factorize(cid, use_na_sentinel=True)
+    if "customer_id" in lines.codes:
+        codes = lines.codes["customer_id"]
+        uniques = cid.to_numpy(dtype=object)[_first_positions(codes)]
+    else:
+        codes, uniques = pd.factorize(cid, use_na_sentinel=True)
     k = len(uniques)
     has_id = codes >= 0
     bad_date = has_id & date.isna().to_numpy()
@@ -54,6 +58,14 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
             customers.values[name] = values.reindex(index).astype(object)
     customers.headers = {name: lines.headers.get(name, name) for name in customers.values}
     return customers, codes
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """For codes 0..k-1, the first row holding each."""
+    k = int(codes.max(initial=-1)) + 1
+    first = np.full(k, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
+    return first
 
 
 def _distinct_orders(lines: FieldTable, codes: np.ndarray, ok: np.ndarray,

@@ -94,7 +94,7 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
 
     if _is_order_lines(found):
         customers, line_customer = aggregate(found)
-        _note_lines_left_out(found, notes)
+        _note_lines_left_out(found, line_customer, notes)
         notes.remap_rows(line_customer)
         kind, source_rows = "orders", line_customer
     else:
@@ -121,21 +121,20 @@ def _language(settings: Settings, layout: TableLayout) -> str:
 def _is_order_lines(found: FieldTable) -> bool:
     if not found.has("order_date", "customer_id") or found.has("last_date") or found.has("orders"):
         return False
-    ids = found.values["customer_id"].dropna()
-    return found.has("order_id") or ids.duplicated().any()
+    return found.has("order_id") or found.values["customer_id"].dropna().duplicated().any()
 
 
-def _note_lines_left_out(lines: FieldTable, notes: NoteBook) -> None:
-    cid = lines.values["customer_id"]
-    no_id = np.flatnonzero(cid.isna().to_numpy())
+def _note_lines_left_out(lines: FieldTable, line_customer: np.ndarray, notes: NoteBook) -> None:
+    has_id = line_customer >= 0
+    no_id = np.flatnonzero(~has_id)
     if len(no_id):
-        notes.add(no_id, lines.cells["customer_id"][no_id], lines.headers["customer_id"],
+        notes.add(no_id, lines.cells("customer_id", no_id), lines.headers["customer_id"],
                   np.full(len(no_id), None), "no_customer_id")
     for name in ("order_date", "revenue"):
         if name in lines.values:
-            blank = lines.values[name].isna().to_numpy() & cid.notna().to_numpy() & ~lines.problems[name]
+            blank = lines.values[name].isna().to_numpy() & has_id & ~lines.problems[name]
             rows = np.flatnonzero(blank)
-            notes.add(rows, lines.cells[name][rows], lines.headers[name], np.full(len(rows), None),
+            notes.add(rows, lines.cells(name, rows), lines.headers[name], np.full(len(rows), None),
                       "line_left_out")
 
 
@@ -206,15 +205,15 @@ def _skip(warnings: list[str], lang: str, zh: str, en: str) -> None:
 
 
 def _note_future(c: FieldTable, recency: pd.Series, notes: NoteBook) -> None:
-    if c.has("last_date") and "last_date" in c.cells:
+    if c.has("last_date") and "last_date" in c.raw:
         rows = np.flatnonzero((recency < 0).to_numpy())
-        notes.add(rows, c.cells["last_date"][rows], c.headers["last_date"],
+        notes.add(rows, c.cells("last_date", rows), c.headers["last_date"],
                   c.raw["last_date"].iloc[rows], "future_date")
 
 
 def _note_rows(c: FieldTable, name: str, mask: np.ndarray, notes: NoteBook, reason: str) -> None:
     rows = np.flatnonzero(mask)
-    cells = c.cells[name][rows] if name in c.cells else np.full(len(rows), "")
+    cells = c.cells(name, rows)
     shown = c.raw.get(name, c.values[name])
     notes.add(rows, cells, c.headers.get(name, name), shown.iloc[rows], reason)
 

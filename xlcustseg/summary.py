@@ -83,8 +83,11 @@ def distribution(keys: pd.Series, scheme: str, settings: Settings, lang: str) ->
 def strategy_table(classes: pd.DataFrame, settings: Settings, lang: str) -> pd.DataFrame:
     if classes["strategy"].isna().all():
         return pd.DataFrame(columns=["tier", "strategy", "cadence", "customers"])
-    grouped = classes.groupby(["tier", "strategy"], dropna=True).agg(
-        cadence=("cadence", "min"), customers=("strategy", "size")).reset_index()
+    keys = pd.DataFrame({"tier": pd.Categorical(classes["tier"]), "strategy": pd.Categorical(classes["strategy"]),
+                         "cadence": classes["cadence"]})
+    grouped = keys.groupby(["tier", "strategy"], observed=True).agg(
+        cadence=("cadence", "min"), customers=("cadence", "size")).reset_index()
+    grouped[["tier", "strategy"]] = grouped[["tier", "strategy"]].astype(object)
     return grouped.sort_values(["tier", "customers"], ascending=[True, False]).reset_index(drop=True)
 
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -78,7 +79,12 @@ def has_cjk(text: object) -> bool:
 
 def _synonym_index(overrides: Mapping[str, str]) -> list[tuple[str, str]]:
     """(normalised synonym, field) pairs, explicit overrides first."""
-    pairs = [(normalise_header(h), f) for f, h in overrides.items() if h]
+    return _cached_index(tuple(sorted(overrides.items())))
+
+
+@cache
+def _cached_index(overrides: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    pairs = [(normalise_header(h), f) for f, h in overrides if h]
     pairs += [(normalise_header(s), f) for f, syns in SYNONYMS.items() for s in syns]
     return pairs
 

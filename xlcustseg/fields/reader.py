@@ -11,9 +11,9 @@ from xlcustseg.fields import values as V
 from xlcustseg.fields.headers import TableLayout
 from xlcustseg.notes import NoteBook, cell_names
 
-TEXT, NUMBER, DATE, YESNO, LEVEL = "text", "number", "date", "yesno", "level"
+TEXT, KEY, NUMBER, DATE, YESNO, LEVEL = "text", "key", "number", "date", "yesno", "level"
 FIELD_KINDS: dict[str, str] = {
-    "customer_id": TEXT, "customer_name": TEXT, "order_id": TEXT, "stage": TEXT,
+    "customer_id": TEXT, "customer_name": TEXT, "order_id": KEY, "stage": TEXT,
     "industry": TEXT, "region": TEXT, "customer_kind": TEXT, "personality": TEXT,
     "revenue": NUMBER, "profit": NUMBER, "orders": NUMBER, "recency": NUMBER,
     "discount_share": NUMBER, "complaints": NUMBER, "new_product_share": NUMBER,
@@ -34,15 +34,23 @@ class FieldTable:
     values: dict[str, pd.Series] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     level_words: dict[str, bool] = field(default_factory=dict)
-    cells: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cell address per row
+    sheet_rows: np.ndarray | None = None  # sheet row of each row (None: a table we made)
+    sheet_cols: dict[str, int] = field(default_factory=dict)  # field -> sheet column
     problems: dict[str, np.ndarray] = field(default_factory=dict)  # field -> unreadable per row
     raw: dict[str, pd.Series] = field(default_factory=dict)  # field -> the cells as handed over
+    codes: dict[str, np.ndarray] = field(default_factory=dict)  # text field -> factorize codes
 
     def has(self, *names: str) -> bool:
         return all(n in self.values for n in names)
 
     def get(self, name: str) -> pd.Series | None:
         return self.values.get(name)
+
+    def cells(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """'C7'-style addresses of `name`'s cells in the given rows ('' for a table we made)."""
+        if self.sheet_rows is None or name not in self.sheet_cols:
+            return np.full(len(rows), "", dtype=object)
+        return cell_names(self.sheet_rows[rows], self.sheet_cols[name])
 
 
 def body_of(frame: pd.DataFrame, layout: TableLayout) -> tuple[pd.DataFrame, np.ndarray]:
@@ -70,15 +78,22 @@ def _blank_text(column: pd.Series, candidates: np.ndarray) -> np.ndarray:
 def read_fields(body: pd.DataFrame, layout: TableLayout, sheet_rows: np.ndarray,
                 first_col: int, notes: NoteBook) -> FieldTable:
     """Parse every detected field of `body`; unreadable cells become notes."""
-    table = FieldTable(n=len(body))
+    table = FieldTable(n=len(body), sheet_rows=np.asarray(sheet_rows))
     for name, pos in layout.fields.items():
         kind = FIELD_KINDS.get(name, TEXT)
         raw = body.iloc[:, pos].reset_index(drop=True)
         header = layout.headers[pos]
-        cells = cell_names(sheet_rows, first_col + pos)
-        table.headers[name], table.cells[name], table.raw[name] = header, cells, raw
+        table.headers[name], table.raw[name] = header, raw
+        table.sheet_cols[name] = first_col + pos
+        if kind == KEY:  # only ever compared for equality: no cleaning needed
+            table.values[name] = raw.where(raw.notna(), None)
+            table.problems[name] = np.zeros(len(raw), dtype=bool)
+            continue
         if kind == TEXT:
-            table.values[name] = V.parse_text(raw)
+            codes, uniques = V.factorize_text(raw)
+            text = uniques[codes] if len(uniques) else np.full(len(codes), None, dtype=object)
+            text[codes < 0] = None
+            table.values[name], table.codes[name] = pd.Series(text, dtype=object), codes
             table.problems[name] = np.zeros(len(raw), dtype=bool)
             continue
         parsed = _PARSERS[kind](raw)
@@ -90,5 +105,5 @@ def read_fields(body: pd.DataFrame, layout: TableLayout, sheet_rows: np.ndarray,
         table.values[name] = values
         table.problems[name] = parsed.unreadable.to_numpy()
         bad = np.flatnonzero(table.problems[name])
-        notes.add(bad, cells[bad], header, raw.iloc[bad], parsed.problems.iloc[bad].to_numpy())
+        notes.add(bad, table.cells(name, bad), header, raw.iloc[bad], parsed.problems.iloc[bad].to_numpy())
     return table

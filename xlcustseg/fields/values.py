@@ -35,6 +35,7 @@ REASONS: dict[str, tuple[str, str]] = {
 BLANK_TOKENS = frozenset(
     {"", "-", "--", "—", "——", "/", "n/a", "na", "none", "null", "nan", "nil", "无数据", "空"}
 )
+_BLANK_TEXT = frozenset(BLANK_TOKENS | {t.upper() for t in BLANK_TOKENS} | {t.title() for t in BLANK_TOKENS})
 EXCEL_ERRORS = frozenset(
     {
         "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!",
@@ -85,7 +86,7 @@ class Parsed:
 
 
 def _no_problems(index: pd.Index) -> pd.Series:
-    return pd.Series(pd.array([pd.NA] * len(index), dtype="object"), index=index)
+    return pd.Series(np.full(len(index), None, dtype=object), index=index)
 
 
 def _normalised_text(s: pd.Series) -> pd.Series:
@@ -294,16 +295,38 @@ def is_level_text(s: pd.Series) -> bool:
 
 
 def parse_text(s: pd.Series) -> pd.Series:
-    """Trimmed text with blanks as NA (ids, names, stages).
-
-    Cleaned once per distinct value: ids and names repeat, so this is fast on
-    order lines.
-    """
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    # whole numbers typed as floats by the spreadsheet (id 1001 → 1001.0) read as "1001"
-    text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
-    blank = text.str.lower().isin(BLANK_TOKENS).to_numpy()
-    out = text.to_numpy(dtype=object)[codes] if len(text) else np.full(len(codes), None, dtype=object)
-    out[(codes < 0) | (blank[codes] if len(text) else True)] = None
+    """Trimmed text with blanks as NA (ids, names, stages)."""
+    codes, uniques = factorize_text(s)
+    out = uniques[codes] if len(uniques) else np.full(len(codes), None, dtype=object)
+    out[codes < 0] = None
     return pd.Series(out, index=s.index, dtype=object)
+
+
+def factorize_text(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of the cleaned text (code -1 for blanks).
+
+    Cleaned once per distinct raw value: ids and names repeat, so this is fast
+    on order lines. Numbers become text as a person types them (1001.0 → "1001").
+    """
+    raw_codes, raw_uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    distinct = pd.Series(raw_uniques, dtype=object)
+    is_str = distinct.map(type).eq(str).to_numpy()
+    cleaned = distinct.copy()
+    if is_str.any():
+        strings = distinct[is_str]
+        stripped = strings.str.strip()
+        cleaned[is_str] = stripped.where(~stripped.isin(_BLANK_TEXT), None)
+    if not is_str.all():
+        cleaned[~is_str] = [_clean_text(u) for u in distinct[~is_str]]
+    if is_str.all() and cleaned.notna().all() and cleaned.equals(distinct):
+        return raw_codes, np.asarray(raw_uniques, dtype=object)  # already clean: nothing to merge
+    remap, uniques = pd.factorize(cleaned, use_na_sentinel=True)
+    codes = np.where(raw_codes >= 0, remap[raw_codes] if len(remap) else -1, -1)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _clean_text(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return None if text.lower() in BLANK_TOKENS else text

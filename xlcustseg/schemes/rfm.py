@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from xlcustseg.schemes._ranks import count_above, count_below
+
 RFM8 = {  # (R high, F high, M high) -> class
     (True, True, True): "important_value",
     (True, False, True): "important_development",
@@ -39,11 +41,10 @@ def rank_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True)
     Ties share a score; heavy ties never fail. For recency (days) pass
     higher_is_better=False: more days is worse.
     """
-    x = values.astype("float64")
-    n = int(x.notna().sum())
-    worse = x.rank(method="min", ascending=higher_is_better) - 1
+    worse = count_below(values) if higher_is_better else count_above(values)
+    n = int((~np.isnan(worse)).sum())
     score = 1 + (bins * worse) // max(n, 1)
-    return score.astype("Int64")
+    return pd.Series(score, index=values.index).astype("Int64")
 
 
 def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_better: bool = True) -> pd.Series:

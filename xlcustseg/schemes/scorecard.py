@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from xlcustseg.schemes._ranks import tie_counts
+
 
 def percentile_rank(values: pd.Series) -> pd.Series:
     """0–100: 100 × (customers below + ½ × customers tied, self included) / n."""
-    x = values.astype("float64")
-    n = int(x.notna().sum())
-    below = x.rank(method="min") - 1
-    tied = x.rank(method="max") - below
-    return 100.0 * (below + 0.5 * tied) / max(n, 1)
+    below, tied, _ = tie_counts(values)
+    n = int((~np.isnan(below)).sum())
+    return pd.Series(100.0 * (below + 0.5 * tied) / max(n, 1), index=values.index)
 
 
 def weighted_score(components: Mapping[str, pd.Series], weights: Mapping[str, float]) -> pd.Series:

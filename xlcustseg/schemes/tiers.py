@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from xlcustseg.schemes._ranks import count_above
+
 
 def value_tiers(revenue: pd.Series, *, basis: str = "count",
                 cutoffs: Sequence[float] = (0.05, 0.20),
@@ -42,7 +44,7 @@ def value_tiers(revenue: pd.Series, *, basis: str = "count",
 def _count_position(values: pd.Series, cutoffs: Sequence[float]) -> np.ndarray:
     n = int(values.notna().sum())
     bounds = np.array([math.ceil(round(c * n, 9)) for c in cutoffs])
-    rank = values.rank(method="min", ascending=False).to_numpy()
+    rank = count_above(values) + 1  # rank method "min": ties share the better rank
     return np.searchsorted(bounds, rank, side="left").astype(float)
 
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything xlcustseg and its tests need on a fresh Debian/Ubuntu machine:
+# the package with its test extras, and LibreOffice Calc (the real spreadsheet
+# engine the tests recalculate our workbooks with). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    libreoffice-calc >/dev/null
+fi
