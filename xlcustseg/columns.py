@@ -18,6 +18,10 @@ OUTPUT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("notes", "备注", "Notes"),
 )
 
+#: the revenue as read, as a number: what the summary sheet's SUMIFS add up (customer tables
+#: only; the customer sheet made from order lines has its own revenue column).
+REVENUE_VALUE = ("revenue_value", "销售额(数值)", "Revenue (value)")
+
 #: the customer sheet made from order lines: aggregated columns before the output ones.
 AGGREGATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("first_date", "首次购买日期", "First Purchase"),
@@ -47,7 +51,7 @@ def output_headers(lang: str) -> list[str]:
 
 def all_created_headers() -> set[str]:
     """Every header we may have written, in either language (skipped on a re-run)."""
-    return {h for _, zh, en in OUTPUT_COLUMNS for h in (zh, en)}
+    return {h for _, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE) for h in (zh, en)}
 
 
 def sheet_name(key: str, lang: str) -> str:

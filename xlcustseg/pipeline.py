@@ -387,6 +387,7 @@ def _strategy(c, out, settings, lang, as_of) -> None:
     secondary = ("rfm_class", out.attrs["rfm_map"])
     if settings["strategy.secondary"] == "lifecycle" or out["rfm_class"].isna().all():
         secondary = ("lifecycle", "lifecycle")
+    out.attrs["secondary"] = secondary
     parts = [(out["tier"], "tier"), (out[secondary[0]], secondary[1])]
     if "personality" in out and out["personality"].notna().any():
         parts.append((out["personality"], "personality"))

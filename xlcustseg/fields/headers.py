@@ -73,6 +73,11 @@ def normalise_header(text: object) -> str:
     return _PUNCT.sub("", stripped or raw)
 
 
+def _exact(text: object) -> str:
+    """Looser than equality only in width, case and surrounding spaces (for our own headers)."""
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
+
+
 def has_cjk(text: object) -> bool:
     return bool(_CJK.search(str(text)))
 
@@ -109,11 +114,11 @@ def match_fields(headers: Iterable[object], overrides: Mapping[str, str] | None 
                  ignore: Iterable[str] = ()) -> dict[str, int]:
     """Map canonical field -> column position for a row of headers."""
     index = _synonym_index(overrides or {})
-    ignored = {normalise_header(h) for h in ignore}
+    ignored = {_exact(h) for h in ignore}
     candidates: list[tuple[int, int, str]] = []
     for pos, header in enumerate(headers):
         norm = normalise_header(header)
-        if norm in ignored:
+        if _exact(header) in ignored:
             continue
         forced = [f for f, h in (overrides or {}).items() if h and normalise_header(h) == norm]
         hit = (4, forced[0]) if forced else _match(norm, index)

@@ -18,7 +18,7 @@ def tie_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     below = np.full(len(x), np.nan)
     equal, above = below.copy(), below.copy()
     if present.any():
-        distinct, inverse, counts = np.unique(x[present], return_inverse=True, return_counts=True)
+        _, inverse, counts = np.unique(x[present], return_inverse=True, return_counts=True)
         upto = np.cumsum(counts)
         below[present] = (upto - counts)[inverse]
         equal[present] = counts[inverse]

@@ -1,0 +1,179 @@
+"""The `xlcustseg` command.
+
+    xlcustseg segment INPUT [-o OUTPUT] [--sheet NAME] [--as-of DATE] [--lang zh|en]
+                            [--settings FILE] [--in-place]
+
+Every failure the user can cause ends in one sentence on stderr and exit code
+1 (2 for wrong arguments); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlcustseg.settings import Settings, SettingsError
+
+STEPS = ("open", "read", "segment", "write", "summary", "save")
+
+
+class CommandError(Exception):
+    """One sentence for the user."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CommandError as exc:
+        print(f"xlcustseg: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("xlcustseg: stopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of ours: one sentence, the traceback only on request
+        if os.environ.get("XLCUSTSEG_DEBUG"):
+            raise
+        print(f"xlcustseg: internal error ({type(exc).__name__}: {exc}); nothing was written. "
+              "Set XLCUSTSEG_DEBUG=1 to see the details, and please report it.", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xlcustseg", description="Customer segmentation for Excel workbooks.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    seg = commands.add_parser("segment", help="segment the customer table of a workbook",
+                              description="Segment the customer table (or order lines) of a workbook and write "
+                                          "the classes, a settings sheet and a summary sheet.")
+    seg.add_argument("input", type=Path, help=".xlsx, .xlsm, .xls or .xlsb workbook")
+    seg.add_argument("-o", "--output", type=Path, help="output workbook (default: NAME_分层.xlsx or "
+                                                       "NAME_segmented.xlsx beside the input)")
+    seg.add_argument("--sheet", help="sheet holding the table (default: the active sheet)")
+    seg.add_argument("--as-of", help="analysis date (default: the latest purchase date in the data)")
+    seg.add_argument("--lang", choices=("zh", "en"), help="labels and headers (default: follow the table)")
+    seg.add_argument("--settings", type=Path, help="a workbook or CSV whose first two columns are key, value")
+    seg.add_argument("--in-place", action="store_true", help="write back into INPUT (a backup is kept)")
+    seg.set_defaults(run=_segment)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if args.settings:
+        values.update(_settings_file(args.settings))
+    if args.as_of:
+        values["as_of"] = args.as_of
+    if args.lang:
+        values["language"] = args.lang
+    try:
+        Settings(values)
+    except SettingsError as exc:
+        raise CommandError(f"setting {exc.key} = {exc.value!r} is not usable: {exc.reason}.") from None
+    return values
+
+
+def _settings_file(path: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    if not path.exists():
+        raise CommandError(f"settings file {path} does not exist.")
+    try:
+        if path.suffix.lower() == ".csv":
+            table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+        else:
+            table = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+    except Exception as exc:
+        raise CommandError(f"settings file {path.name} could not be read ({type(exc).__name__}).") from None
+    if table.shape[1] < 2:
+        raise CommandError(f"settings file {path.name} needs two columns: key and value.")
+    return {str(k).strip(): ("" if pd.isna(v) else v) for k, v in zip(table.iloc[:, 0], table.iloc[:, 1], strict=True)
+            if isinstance(k, str) and k.strip() and k.strip() not in ("Key", "设置项")}
+
+
+def default_output(path: Path, language: str) -> Path:
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    tag = "分层" if language == "zh" else "segmented"
+    return path.with_name(f"{path.stem}_{tag}{suffix}")
+
+
+def _segment(args: argparse.Namespace) -> int:
+    from xlcustseg.workbook.files import dropped_parts, open_book, save_atomic
+    from xlcustseg.workbook.run import WorkbookError, segment_book
+
+    overrides = _overrides(args)
+    source: Path = args.input
+    with _Progress(source) as progress:
+        try:
+            progress("open")
+            book, kind = open_book(source)
+            if args.in_place:
+                if kind != "xlsx":
+                    raise CommandError(f"--in-place needs an .xlsx or .xlsm file; {source.name} would be "
+                                       "converted. Leave out --in-place to write a new .xlsx.")
+                lost = dropped_parts(source)
+                if lost:
+                    raise CommandError(f"not writing {source.name} in place: it holds {', '.join(lost)}, which "
+                                       "would be lost. Leave out --in-place to write a new file.")
+            report = segment_book(book, overrides, sheet=args.sheet, progress=progress)
+        except WorkbookError as exc:
+            raise CommandError(str(exc)) from None
+        progress("save")
+        target = source if args.in_place else (args.output or default_output(source, report.result.language))
+        if target.resolve() == source.resolve() and not args.in_place:
+            raise CommandError("the output would overwrite the input; use --in-place for that, or another -o.")
+        if args.in_place:
+            backup = source.with_name(f"{source.stem}.backup{source.suffix}")
+            shutil.copy2(source, backup)
+        try:
+            save_atomic(book, target)
+        except OSError as exc:
+            raise CommandError(f"could not write {target}: {exc.strerror or exc}.") from None
+    print(report.message())
+    if not args.in_place and kind == "xlsx":
+        lost = dropped_parts(source)
+        if lost:
+            print(f"Note: the output lacks the input's {', '.join(lost)} (openpyxl cannot copy them); "
+                  "the input file is unchanged.")
+    for warning in report.result.warnings:
+        print(f"Note: {warning}")
+    print(f"Output: {target}")
+    if args.in_place:
+        print(f"Backup: {backup}")
+    return 0
+
+
+class _Progress:
+    """A stage-by-stage progress bar on stderr (shown on a terminal, for files over 1 MB)."""
+
+    def __init__(self, source: Path):
+        self.bar = None
+        try:
+            big = source.stat().st_size > 1_000_000
+        except OSError:
+            big = False
+        if big and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(STEPS), file=sys.stderr, unit="step", leave=False)
+
+    def __call__(self, step: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(step)
+            self.bar.update(1)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Workbook files: opening them safely, saying in one sentence why not, saving atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
+from xlcustseg.workbook.run import WorkbookError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
+CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
+#: parts of an xlsx that openpyxl does not carry over when it saves (zip path prefix -> what it is)
+DROPPED_PARTS = {
+    "xl/charts/": "charts", "xl/media/": "images", "xl/drawings/drawing": "drawings and shapes",
+    "xl/pivotCache/": "pivot caches", "xl/pivotTables/": "pivot tables", "xl/slicers/": "slicers",
+    "xl/slicerCaches/": "slicer caches", "xl/timelines/": "timelines", "xl/activeX/": "ActiveX controls",
+    "xl/ctrlProps/": "form controls", "xl/embeddings/": "embedded objects", "xl/model/": "a data model",
+    "xl/vbaProject.bin": "VBA macros",
+}
+
+
+def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
+    """The workbook behind `path` and its kind ('xlsx' or 'converted'); WorkbookError if it cannot be."""
+    if not path.exists():
+        raise WorkbookError(f"{path} does not exist.")
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook.")
+    head = path.read_bytes()[:8]
+    suffix = path.suffix.lower()
+    if head == OLE_MAGIC and suffix in OPENPYXL_SUFFIXES:
+        raise WorkbookError(f"{path.name} is password-protected (encrypted); save a copy without a password "
+                            "in Excel and segment that.")
+    if suffix in CALAMINE_SUFFIXES:
+        return _converted(path), "converted"
+    if suffix not in OPENPYXL_SUFFIXES:
+        raise WorkbookError(f"{path.name} is not an Excel workbook (.xlsx, .xlsm, .xls or .xlsb).")
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path.name} is not a valid Excel workbook (the file is damaged or of another kind).")
+    try:
+        workbook = openpyxl.load_workbook(path, keep_vba=suffix == ".xlsm", rich_text=True)
+    except Exception as exc:  # openpyxl raises many kinds on broken files
+        raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
+    return OpenpyxlBook(workbook, source=path), "xlsx"
+
+
+def _converted(path: Path) -> OpenpyxlBook:
+    """.xls/.xlsb/.ods: values read with calamine into a new workbook (written as .xlsx)."""
+    import python_calamine
+
+    try:
+        source = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise WorkbookError(f"{path.name} is password-protected (encrypted).") from None
+        raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name in source.sheet_names:
+        sheet = source.get_sheet_by_name(name)
+        ws = workbook.create_sheet(name)
+        start = sheet.start or (0, 0)
+        for i, row in enumerate(sheet.to_python(skip_empty_area=True)):
+            for j, value in enumerate(row):
+                if value != "":
+                    ws.cell(row=start[0] + 1 + i, column=start[1] + 1 + j, value=value)
+    return OpenpyxlBook(workbook)
+
+
+def dropped_parts(path: Path) -> list[str]:
+    """What openpyxl would lose on saving this file (empty for a plain workbook)."""
+    if path.suffix.lower() not in OPENPYXL_SUFFIXES or not zipfile.is_zipfile(path):
+        return []
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    found = []
+    for prefix, what in DROPPED_PARTS.items():
+        if what == "VBA macros" and path.suffix.lower() == ".xlsm":
+            continue  # kept with keep_vba
+        if any(n.startswith(prefix) for n in names) and what not in found:
+            found.append(what)
+    return found
+
+
+def save_atomic(book: OpenpyxlBook, target: Path) -> None:
+    """Write to a temporary file beside the target, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".xlcustseg-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        book.wb.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

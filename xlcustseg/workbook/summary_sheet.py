@@ -1,0 +1,213 @@
+"""The summary sheet: the template copied in, its named places filled with live formulas.
+
+The template (workbook_templates/summary_template.xlsx) is a real workbook that
+staff can restyle in Excel. The filler finds where each block goes by the
+template's defined names, never by fixed cells:
+
+    xcs_title       title and subtitle (two cells down)
+    xcs_pareto      the Pareto sentence, and below it the top-20% revenue share
+    xcs_tiers       tier table: tier, label, customers, share, revenue, share, average
+    xcs_cross       tier × RFM class cross-tab
+    xcs_lifecycle   lifecycle distribution
+    xcs_strategies  strategy table
+    xcs_curve       Pareto curve data (customer share, revenue share)
+    xcs_quality     segment-quality warnings
+    xcs_charts      where the charts go
+
+Counts and sums are COUNTIFS/SUMIFS over the output columns, so they follow
+later edits of the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from xlcustseg.pipeline import SegmentResult
+from xlcustseg.strategies import labels
+from xlcustseg.workbook.port import ChartSpec, column_letter, quote_sheet
+
+CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
+PERCENT, MONEY, INTEGER = "0.0%", "#,##0.00", "0"
+TEMPLATE_SHEET = "Summary"
+ANCHORS = ("xcs_title", "xcs_pareto", "xcs_tiers", "xcs_cross", "xcs_lifecycle", "xcs_strategies",
+           "xcs_curve", "xcs_quality", "xcs_charts")
+
+
+def template_path() -> Path:
+    """The bundled template; a copy in ./workbook_templates wins when run from the repo."""
+    local = Path(__file__).resolve().parents[2] / "workbook_templates" / "summary_template.xlsx"
+    if local.exists():
+        return local
+    return Path(str(resources.files("xlcustseg.data").joinpath("summary_template.xlsx")))
+
+
+@dataclass(frozen=True)
+class DataColumns:
+    """Where the summary's formulas look: the data sheet and its output columns' ranges."""
+
+    sheet: str
+    first_row: int
+    last_row: int
+    columns: dict[str, int]  # output key -> sheet column
+
+    def range(self, key: str) -> str:
+        letter = column_letter(self.columns[key])
+        return f"{quote_sheet(self.sheet)}!${letter}${self.first_row}:${letter}${max(self.last_row, self.first_row)}"
+
+
+def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns,
+                 template: Path | None = None, extra_warnings: list[str] | None = None) -> None:
+    """Copy the template in as `sheet_name` and fill every block."""
+    anchors = book.import_sheet(template or template_path(), TEMPLATE_SHEET, sheet_name)
+    missing = [a for a in ANCHORS if a not in anchors]
+    if missing:
+        raise ValueError(f"the summary template lacks the defined names {', '.join(missing)}")
+    lang = result.language
+    zh = lang == "zh"
+    tier_rows = _tiers(book, sheet_name, anchors["xcs_tiers"], result, data)
+    _title(book, sheet_name, anchors["xcs_title"], result, data)
+    curve = _curve(book, sheet_name, anchors["xcs_curve"], data, zh)
+    _pareto(book, sheet_name, anchors["xcs_pareto"], data, zh)
+    _cross(book, sheet_name, anchors["xcs_cross"], result, data)
+    _lifecycle(book, sheet_name, anchors["xcs_lifecycle"], result, data)
+    _strategies(book, sheet_name, anchors["xcs_strategies"], result, data)
+    warnings = [*result.summary["quality"], *result.warnings, *(extra_warnings or [])]
+    book.write_block(sheet_name, *anchors["xcs_quality"], [[w] for w in warnings] or [["—"]])
+    _charts(book, sheet_name, anchors["xcs_charts"], anchors["xcs_tiers"], tier_rows, curve, zh)
+
+
+def _title(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
+    zh = result.language == "zh"
+    as_of = result.as_of.strftime("%Y-%m-%d") if result.as_of is not None else "—"
+    title = "客户分层汇总" if zh else "Customer segmentation summary"
+    sub = (f"数据：{data.sheet}（{len(result.table)} 位客户）  分析日期：{as_of}" if zh
+           else f"Data: {data.sheet} ({len(result.table)} customers)   Analysis date: {as_of}")
+    book.write_block(sheet, at[0], at[1], [[title], [None], [sub]])
+
+
+def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
+    zh = result.language == "zh"
+    header = (["等级", "名称", "客户数", "客户占比", "销售额", "销售额占比", "平均销售额"] if zh
+              else ["Tier", "Name", "Customers", "Customer share", "Revenue", "Revenue share", "Average"])
+    table = result.summary["tiers"]
+    row0, col0 = at
+    first, last = row0 + 1, row0 + len(table)
+    cust, rev = column_letter(col0 + 2), column_letter(col0 + 4)
+    tier_range, revenue_range = data.range("tier"), data.range("revenue_value")
+    rows = []
+    for i, (tier, label) in enumerate(zip(table["tier"], table["label"], strict=True)):
+        r = first + i
+        key = f"{column_letter(col0)}{r}"
+        rows.append([
+            tier, label,
+            f"=COUNTIF({tier_range},{key})",
+            f"=IFERROR({cust}{r}/SUM({cust}${first}:{cust}${last}),0)",
+            f"=SUMIFS({revenue_range},{tier_range},{key})",
+            f"=IFERROR({rev}{r}/SUM({rev}${first}:{rev}${last}),0)",
+            f"=IFERROR({rev}{r}/{cust}{r},0)",
+        ])
+    total = "合计" if zh else "Total"
+    rows.append([total, None, f"=SUM({cust}{first}:{cust}{last})", f"=SUM({column_letter(col0 + 3)}{first}:"
+                 f"{column_letter(col0 + 3)}{last})", f"=SUM({rev}{first}:{rev}{last})",
+                 f"=SUM({column_letter(col0 + 5)}{first}:{column_letter(col0 + 5)}{last})",
+                 f"=IFERROR({rev}{last + 1}/{cust}{last + 1},0)"])
+    formats = [None, None, INTEGER, PERCENT, MONEY, PERCENT, MONEY]
+    book.write_block(sheet, row0, col0, [header])
+    book.write_block(sheet, first, col0, rows, formats)
+    return len(table)
+
+
+def _top_share(data: DataColumns, share: float) -> str:
+    rev = data.range("revenue_value")
+    k = f"ROUNDUP(COUNT({rev})*{share},0)"
+    return f"IFERROR(SUMPRODUCT(LARGE({rev},ROW(INDIRECT(\"1:\"&{k}))))/SUM({rev}),0)"
+
+
+def _pareto(book, sheet, at, data: DataColumns, zh: bool) -> None:
+    rev = data.range("revenue_value")
+    k = f"ROUNDUP(COUNT({rev})*0.2,0)"
+    share = f"TEXT({_top_share(data, 0.2)},\"0.0%\")"
+    text = (f"=\"前 20% 的客户（\"&{k}&\" 位）贡献了 \"&{share}&\" 的销售额\"" if zh
+            else f"=\"The top 20% of customers (\"&{k}&\") bring \"&{share}&\" of revenue\"")
+    book.write_block(sheet, at[0], at[1], [[text], [f"={_top_share(data, 0.2)}"]], [PERCENT])
+
+
+def _curve(book, sheet, at, data: DataColumns, zh: bool) -> tuple[int, int, int]:
+    header = ["客户占比", "累计销售额占比"] if zh else ["Customer share", "Cumulative revenue share"]
+    rows = [[p, f"={_top_share(data, p)}"] for p in CURVE_POINTS]
+    book.write_block(sheet, at[0], at[1], [header])
+    book.write_block(sheet, at[0] + 1, at[1], rows, [PERCENT, PERCENT])
+    return at[0], at[0] + len(rows), at[1]
+
+
+def _cross(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
+    settings, lang = result.settings, result.language
+    rfm_map = result.classes.attrs.get("rfm_map", "rfm8")
+    classes = settings.classes(rfm_map)
+    names = list(labels(pd.Series(classes, dtype=object), rfm_map, lang, settings))
+    tiers = list(settings.tier_letters())
+    corner = "等级 \\ RFM分群" if lang == "zh" else "Tier \\ RFM class"
+    rows: list[list] = [[corner, *names]]
+    tier_range, class_range = data.range("tier"), data.range("rfm_class")
+    row0, col0 = at
+    for i, tier in enumerate(tiers):
+        r = row0 + 1 + i
+        rows.append([tier, *[f"=COUNTIFS({tier_range},${column_letter(col0)}{r},{class_range},"
+                             f"{column_letter(col0 + 1 + j)}${row0})" for j in range(len(names))]])
+    book.write_block(sheet, row0, col0, rows, [None] + [INTEGER] * len(names))
+
+
+def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
+    zh = result.language == "zh"
+    frame = result.summary["lifecycle"]
+    row0, col0 = at
+    header = ["生命周期", "客户数", "占比"] if zh else ["Lifecycle", "Customers", "Share"]
+    first, last = row0 + 1, row0 + len(frame)
+    count = column_letter(col0 + 1)
+    rows = [[label, f"=COUNTIF({data.range('lifecycle')},{column_letter(col0)}{first + i})",
+             f"=IFERROR({count}{first + i}/SUM({count}${first}:{count}${last}),0)"]
+            for i, label in enumerate(frame["label"])]
+    book.write_block(sheet, row0, col0, [header])
+    book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT])
+
+
+def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
+    zh = result.language == "zh"
+    classes, settings = result.classes, result.settings
+    column, scheme = classes.attrs.get("secondary", ("rfm_class", "rfm8"))
+    key = "rfm_class" if column == "rfm_class" else "lifecycle"
+    combos = (pd.DataFrame({"tier": classes["tier"], "cls": classes[column], "strategy": classes["strategy"],
+                            "cadence": classes["cadence"]})
+              .dropna(subset=["tier", "cls"]).drop_duplicates(["tier", "cls"]).sort_values(["tier", "cls"]))
+    combos["label"] = labels(combos["cls"], scheme, result.language, settings).to_numpy()
+    header = (["等级", "分群", "客户数", "回访周期(天)", "策略"] if zh
+              else ["Tier", "Class", "Customers", "Cadence (days)", "Strategy"])
+    row0, col0 = at
+    rows = [[t, label, f"=COUNTIFS({data.range('tier')},{column_letter(col0)}{row0 + 1 + i},"
+             f"{data.range(key)},{column_letter(col0 + 1)}{row0 + 1 + i})", cadence, text]
+            for i, (t, label, cadence, text) in enumerate(
+                zip(combos["tier"], combos["label"], combos["cadence"], combos["strategy"], strict=True))]
+    book.write_block(sheet, row0, col0, [header])
+    if rows:
+        book.write_block(sheet, row0 + 1, col0, rows, [None, None, INTEGER, INTEGER, None])
+
+
+def _charts(book, sheet, at, tiers_at, n_tiers: int, curve: tuple[int, int, int], zh: bool) -> None:
+    row0, col0 = tiers_at
+    last = row0 + n_tiers
+    book.add_chart(sheet, ChartSpec(
+        "bar", "各等级客户数" if zh else "Customers per tier", (row0 + 1, last, col0),
+        [(row0, last, col0 + 2)], at, y_title="客户数" if zh else "Customers"))
+    book.add_chart(sheet, ChartSpec(
+        "bar", "各等级销售额" if zh else "Revenue per tier", (row0 + 1, last, col0),
+        [(row0, last, col0 + 4)], (at[0], at[1] + 9), y_title="销售额" if zh else "Revenue"))
+    header_row, last_row, col = curve
+    book.add_chart(sheet, ChartSpec(
+        "line", "帕累托曲线" if zh else "Pareto curve", (header_row + 1, last_row, col),
+        [(header_row, last_row, col + 1)], (at[0] + 16, at[1]),
+        y_title="累计销售额占比" if zh else "Cumulative revenue share",
+        x_title="客户占比" if zh else "Share of customers", percent_axis=True))
