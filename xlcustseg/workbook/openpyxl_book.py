@@ -45,8 +45,7 @@ class OpenpyxlBook:
         if table is None:
             return SheetData(rows, first_row, first_col)
         (r0, c0), (r1, c1) = _bounds(table.ref)
-        clipped = [row[c0 - first_col:c1 - first_col + 1] for row in rows[r0 - first_row:r1 - first_row + 1]]
-        return SheetData(clipped, r0, c0, table.displayName)
+        return SheetData(rows, first_row, first_col, table.displayName, (r0, c0, r1, c1))
 
     def _values(self, sheet: str) -> tuple[list[list[Any]], int, int]:
         if self.source is not None and self.source.suffix.lower() in (".xlsx", ".xlsm"):

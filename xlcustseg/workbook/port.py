@@ -18,12 +18,36 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class SheetData:
-    """The used values of a sheet (or of an Excel Table on it) and where they start."""
+    """The used values of a sheet and where they start; the Excel Table on it, if any."""
 
     rows: list[list[Any]]
     first_row: int
     first_col: int
-    table_name: str | None = None  # the Excel Table the values came from, if any
+    table_name: str | None = None
+    table_bounds: tuple[int, int, int, int] | None = None  # first row, first col, last row, last col
+
+    def table(self) -> SheetData:
+        """Only the Excel Table's cells (the whole used range when there is no Table)."""
+        if self.table_bounds is None:
+            return self
+        r0, c0, r1, c1 = self.table_bounds
+        rows = [(row + [None] * (c1 - self.first_col + 1 - len(row)))[c0 - self.first_col:c1 - self.first_col + 1]
+                for row in self.rows[r0 - self.first_row:r1 - self.first_row + 1]]
+        return SheetData(rows, r0, c0, self.table_name, self.table_bounds)
+
+    def row_values(self, row: int) -> list[Any]:
+        """A whole used row of the sheet (sheet row number)."""
+        i = row - self.first_row
+        return list(self.rows[i]) if 0 <= i < len(self.rows) else []
+
+    def last_col(self, first_row: int, last_row: int) -> int:
+        """The last used column over a span of rows (0 when none)."""
+        last = 0
+        for row in self.rows[max(first_row - self.first_row, 0):last_row - self.first_row + 1]:
+            used = [j for j, v in enumerate(row) if v is not None and str(v).strip()]
+            if used:
+                last = max(last, self.first_col + used[-1])
+        return last
 
 
 @dataclass(frozen=True)
@@ -48,7 +72,7 @@ class WorkbookPort(Protocol):
     def active_sheet(self) -> str: ...
 
     def read(self, sheet: str) -> SheetData:
-        """The sheet's used values (an Excel Table's range when the sheet has one)."""
+        """The sheet's used values, and the first Excel Table on it."""
         ...
 
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],

@@ -6,6 +6,7 @@ the command line (through the openpyxl adapter) both call.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from xlcustseg.columns import AGGREGATE_COLUMNS, OUTPUT_COLUMNS, REVENUE_VALUE, SHEETS, sheet_name
-from xlcustseg.fields.headers import normalise_header
 from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.workbook.port import SheetData, WorkbookPort, column_letter, quote_sheet
@@ -68,7 +68,8 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
         raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
     settings = _settings(book, overrides or {})
     step("read")
-    data = book.read(sheet)
+    whole = book.read(sheet)
+    data = whole.table()
     if not data.rows or all(all(v is None or str(v).strip() == "" for v in r) for r in data.rows):
         raise WorkbookError(f"Sheet '{sheet}' is empty.")
     frame = pd.DataFrame(data.rows, dtype=object)
@@ -84,7 +85,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     if result.kind == "orders":
         report = _write_customer_sheet(book, sheet, result)
     else:
-        report = _write_columns(book, sheet, data, result)
+        report = _write_columns(book, sheet, whole, data, result)
     report.settings_sheet = _write_settings(book, settings, lang)
     step("summary")
     _summary(book, report, data)
@@ -132,29 +133,31 @@ def _output_keys(result: SegmentResult) -> list[tuple[str, str]]:
     return [*keys, (REVENUE_VALUE[0], REVENUE_VALUE[1 + i])]
 
 
-def _write_columns(book: WorkbookPort, sheet: str, data: SheetData, result: SegmentResult) -> RunReport:
+def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData,
+                   result: SegmentResult) -> RunReport:
+    """Our columns: found again by header on the header row, else added right of everything used."""
     header_index = result.layout.header_row or 0
     header_row = data.first_row + header_index
-    headers = list(data.rows[header_index])
-    known = {normalise_header(h): data.first_col + j for j, h in enumerate(headers) if h is not None}
-    next_col = data.first_col + _last_used(headers) + 1
     n_rows = len(data.rows) - header_index - 1
+    headers = whole.row_values(header_row)
+    known = {_exact(h): whole.first_col + j for j, h in enumerate(headers) if h is not None}
+    next_col = max(whole.last_col(header_row, header_row + n_rows), data.first_col) + 1
     source = np.asarray(result.source_rows) - header_index - 1  # table row -> position under the header
     columns: dict[str, int] = {}
     previous_tiers = None
     values_by_key = _column_values(result)
     for key, header in _output_keys(result):
-        col = known.get(normalise_header(header)) or _other_language(key, known)
+        col = known.get(_exact(header)) or _other_language(key, known)
         if col is None:
             col, next_col = next_col, next_col + 1
         elif key == "tier":
-            previous_tiers = [r[col - data.first_col] if col - data.first_col < len(r) else None
-                              for r in data.rows[header_index + 1:]]
+            previous_tiers = [r[col - whole.first_col] if col - whole.first_col < len(r) else None
+                              for r in whole.rows[header_row - whole.first_row + 1:][:n_rows]]
         columns[key] = col
         full = np.full(n_rows, None, dtype=object)
         full[source] = values_by_key[key]
         book.write_column(sheet, header_row, col, [header, *full], _FORMATS.get(key))
-    if data.table_name:
+    if data.table_bounds and min(columns.values()) == data.table_bounds[3] + 1:  # adjacent: join the Table
         book.extend_table(sheet, data.table_name, max(columns.values()), [h for _, h in _output_keys(result)])
     report = RunReport(result, sheet, sheet, "", "", columns)
     report.moved_share = _moved(previous_tiers, source, result)
@@ -189,13 +192,13 @@ def _other_language(key: str, known: dict[str, int]) -> int | None:
     """A column we wrote earlier in the other language (the language setting changed)."""
     for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE):
         if k == key:
-            return known.get(normalise_header(zh)) or known.get(normalise_header(en))
+            return known.get(_exact(zh)) or known.get(_exact(en))
     return None
 
 
-def _last_used(headers: list[Any]) -> int:
-    used = [j for j, h in enumerate(headers) if h is not None and str(h).strip()]
-    return used[-1] if used else -1
+def _exact(header: Any) -> str:
+    """Our own headers are found again as written (only width, case and spaces may differ)."""
+    return unicodedata.normalize("NFKC", str(header)).strip().lower()
 
 
 def _moved(previous: list[Any] | None, source: np.ndarray, result: SegmentResult) -> float | None:
@@ -232,7 +235,8 @@ def _write_settings(book: WorkbookPort, settings: Settings, lang: str) -> str:
             name = other  # keep the user's sheet name
     book.replace_sheet(name)
     table = settings.to_table(lang, descriptions=True)
-    book.write_block(name, 1, 1, [list(table.columns), *table.astype(object).to_numpy().tolist()])
+    for j, column in enumerate(table.columns):  # column by column: values stay text, never formulas
+        book.write_column(name, 1, j + 1, [column, *table[column].astype(object).tolist()])
     return name
 
 
