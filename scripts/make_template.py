@@ -41,6 +41,10 @@ def main() -> None:
     for name, (cell, width, body, heading) in BLOCKS.items():
         col, row = ws[cell].column, ws[cell].row
         ws.cell(row=row - 1, column=col, value=heading).font = Font(size=12, bold=True, color="1F4E79")
+        if body == 0:  # a plain list, no header row
+            ws.cell(row=row, column=col).font = Font(color="C00000")
+            wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
+            continue
         for c in range(col, col + width):
             head = ws.cell(row=row, column=c)
             head.font, head.fill, head.border = Font(bold=True, color="FFFFFF"), HEAD_FILL, BOX
@@ -57,7 +61,6 @@ def main() -> None:
     for letter, width in {"A": 2, "B": 12, "C": 18, "D": 12, "E": 12, "F": 16, "G": 12, "H": 14,
                           "N": 14, "O": 20}.items():
         ws.column_dimensions[letter].width = width
-    ws.column_dimensions["F"].width = 60
     OUT.parent.mkdir(parents=True, exist_ok=True)
     wb.save(OUT)
     print(f"wrote {OUT}")

@@ -147,6 +147,7 @@ class OpenpyxlBook:
         made.set_categories(Reference(ws, min_col=col, min_row=first, max_row=last))
         if chart.percent_axis:
             made.y_axis.number_format = "0%"
+            made.y_axis.scaling.min, made.y_axis.scaling.max = 0, 1
         made.y_axis.delete = False
         made.x_axis.delete = False
         ws.add_chart(made, f"{column_letter(chart.anchor[1])}{chart.anchor[0]}")

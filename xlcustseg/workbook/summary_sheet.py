@@ -204,10 +204,10 @@ def _charts(book, sheet, at, tiers_at, n_tiers: int, curve: tuple[int, int, int]
         [(row0, last, col0 + 2)], at, y_title="客户数" if zh else "Customers"))
     book.add_chart(sheet, ChartSpec(
         "bar", "各等级销售额" if zh else "Revenue per tier", (row0 + 1, last, col0),
-        [(row0, last, col0 + 4)], (at[0], at[1] + 9), y_title="销售额" if zh else "Revenue"))
+        [(row0, last, col0 + 4)], (at[0] + 16, at[1]), y_title="销售额" if zh else "Revenue"))
     header_row, last_row, col = curve
     book.add_chart(sheet, ChartSpec(
         "line", "帕累托曲线" if zh else "Pareto curve", (header_row + 1, last_row, col),
-        [(header_row, last_row, col + 1)], (at[0] + 16, at[1]),
+        [(header_row, last_row, col + 1)], (at[0] + 32, at[1]),
         y_title="累计销售额占比" if zh else "Cumulative revenue share",
         x_title="客户占比" if zh else "Share of customers", percent_axis=True))
