@@ -37,7 +37,8 @@ def _name(rng: np.random.Generator, i: int) -> str:
         return f"{city}{rng.choice(['第一中学', '理工大学', '人民医院', '职业技术学院'])}"
     if kind == "channel":
         return f"{city}{rng.choice(['华信', '通达', '恒昌'])}{rng.choice(['经销部', '批发商行', '代理有限公司'])}"
-    return f"{city}{rng.choice(['星辰', '远航', '恒泰', '鼎盛', '博远', '嘉禾'])}{rng.choice(['科技', '贸易', '制造'])}有限公司"
+    brand = rng.choice(["星辰", "远航", "恒泰", "鼎盛", "博远", "嘉禾"])
+    return f"{city}{brand}{rng.choice(['科技', '贸易', '制造'])}有限公司"
 
 
 def _money(rng: np.random.Generator, value: float) -> object:

@@ -35,7 +35,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         segmented = out / "segmented.xlsx"
-        book.wb.save(segmented)
+        book.save(segmented)
         calculated = _soffice(soffice, segmented, "xlsx", out / "calc")  # LibreOffice computes the formulas
         values = openpyxl.load_workbook(calculated, data_only=True)
         for name in values.sheetnames:

@@ -26,7 +26,7 @@ def recalculated(source: Path, tmp: Path):
     book, _ = open_book(source)
     report = segment_book(book)
     out = tmp / "segmented.xlsx"
-    book.wb.save(out)
+    book.save(out)
     calc = convert(out, "xlsx", tmp / "calc")
     values = openpyxl.load_workbook(calc, data_only=True)
     anchors = {name: _anchor(dn) for name, dn in openpyxl.load_workbook(out).defined_names.items()

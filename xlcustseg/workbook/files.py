@@ -94,7 +94,7 @@ def save_atomic(book: OpenpyxlBook, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".xlcustseg-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     try:
-        book.wb.save(tmp)
+        book.save(Path(tmp))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

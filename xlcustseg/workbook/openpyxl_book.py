@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcustseg.workbook.port import ChartSpec, SheetData, column_letter, quote_sheet
+from xlcustseg.workbook.sheet_patch import PendingColumn, patch_file
 
 FORMULA_LIKE = ("=", "+", "-", "@")
+#: columns longer than this are spliced into the saved XML instead of built cell by cell
+DEFER_ROWS = 500
 
 
 class OpenpyxlBook:
@@ -30,6 +34,7 @@ class OpenpyxlBook:
         self.wb = workbook
         self.source = source
         self._active = active
+        self._pending: dict[str, list[PendingColumn]] = {}
 
     # -- reading
     def sheet_names(self) -> list[str]:
@@ -64,8 +69,33 @@ class OpenpyxlBook:
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
         ws = self.wb[sheet]
-        for offset, value in enumerate(values):
-            _set(ws.cell(row=row + offset, column=col), value, number_format)
+        if len(values) <= DEFER_ROWS:
+            for offset, value in enumerate(values):
+                _set(ws.cell(row=row + offset, column=col), value, number_format)
+            return
+        _set(ws.cell(row=row, column=col), values[0], number_format)  # the header, through openpyxl
+        rest = list(values[1:])
+        if number_format is None and any(isinstance(v, dt.date) for v in rest):
+            number_format = "yyyy-mm-dd"
+        for offset in range(len(rest)):  # a re-run: the old cells make way
+            ws._cells.pop((row + 1 + offset, col), None)
+        style = Cell(ws)
+        if number_format:
+            style.number_format = number_format
+        self._pending.setdefault(sheet, []).append(PendingColumn(col, row + 1, rest, style.style_id))
+
+    def save(self, path: Path) -> None:
+        """Save to `path` (a new file): openpyxl writes the workbook, long columns are spliced in."""
+        for sheet, columns in self._pending.items():
+            ws = self.wb[sheet]
+            present = {r for r, _ in ws._cells}
+            for column in columns:  # rows with no cell at all get theirs through openpyxl
+                for offset, value in enumerate(column.values):
+                    if value is not None and column.first_row + offset not in present:
+                        _set(ws.cell(row=column.first_row + offset, column=column.col), value, None)
+                        column.values[offset] = None
+        self.wb.save(path)
+        patch_file(Path(path), self._pending)
 
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:

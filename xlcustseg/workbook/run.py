@@ -62,7 +62,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None) -> RunReport:
     """Segment the table on `sheet` (default: the active sheet) and write everything back."""
     step = progress or (lambda _name: None)
-    ours = {n for pair in SHEETS.values() for n in pair}
+    ours = {n for key in ("settings", "summary") for n in SHEETS[key]}  # never a data sheet
     sheet = sheet or _data_sheet(book, ours)
     if sheet not in book.sheet_names():
         raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
@@ -214,6 +214,8 @@ def _write_customer_sheet(book: WorkbookPort, sheet: str, result: SegmentResult)
     """Order lines: one row per customer on our own sheet (rebuilt on every run)."""
     lang = result.language
     name = sheet_name("customers", lang)
+    if name == sheet:  # the order lines themselves sit on a sheet of that name
+        name = f"{name} ({'分层' if lang == 'zh' else 'segmented'})"
     book.replace_sheet(name, after=sheet)
     table = result.table
     for j, column in enumerate(table.columns):

@@ -1,0 +1,83 @@
+"""Workbook speed: a 100,000-row customer workbook segmented end to end.
+
+Run: python benchmarks/workbook.py [--rows N] [--full]
+Prints the time of `xlcustseg segment` (open, read, segment, write, summary,
+save) against a bare openpyxl load-and-save of the same workbook (goal: ratio
+≤ 1.5) and against a calamine read; with --full also a 1,048,576-row workbook
+(Excel's row limit): time and peak memory (resident set size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+import python_calamine
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import customer_table  # noqa: E402
+
+
+def make_workbook(rows: int, path: Path) -> Path:
+    table = customer_table(rows)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Customers")
+    ws.append(list(table.columns))
+    for record in table.itertuples(index=False):
+        ws.append([record[0], float(record[1]), float(record[2]), record[3].to_pydatetime(),
+                   record[4].to_pydatetime()])
+    wb.save(path)
+    return path
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def in_child(code: str) -> tuple[float, float]:
+    """Run `code` in a fresh Python: (seconds, peak resident memory in MB)."""
+    script = (f"import time, resource\nstart = time.perf_counter()\n{code}\n"
+              "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    seconds, peak = out.stdout.split()[-2:]
+    return float(seconds), float(peak)
+
+
+def segment_code(src: Path, out: Path) -> str:
+    return f"from xlcustseg.cli import main\nassert main(['segment', {str(src)!r}, '-o', {str(out)!r}]) == 0"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--full", action="store_true", help="also the 1,048,576-row workbook (slow)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = make_workbook(args.rows, Path(tmp) / "customers.xlsx")
+        print(f"workbook: {args.rows:,} customer rows, {src.stat().st_size / 1e6:.1f} MB")
+        base = timed(lambda: openpyxl.load_workbook(src).save(Path(tmp) / "copy.xlsx"))
+        calamine = timed(lambda: python_calamine.CalamineWorkbook.from_path(str(src))
+                         .get_sheet_by_name("Customers").to_python())
+        ours, peak = in_child(segment_code(src, Path(tmp) / "out.xlsx"))
+        print(f"  openpyxl load + save:       {base:.2f} s")
+        print(f"  calamine read:              {calamine:.2f} s")
+        print(f"  xlcustseg segment:          {ours:.2f} s  (peak memory {peak:.0f} MB)")
+        print(f"  ratio segment / openpyxl load+save: {ours / base:.2f}   (goal <= 1.5)")
+        print(f"  ratio segment / calamine read:      {ours / calamine:.2f}")
+        if args.full:
+            big = make_workbook(1_048_576, Path(tmp) / "big.xlsx")
+            seconds, peak = in_child(segment_code(big, Path(tmp) / "big_out.xlsx"))
+            print(f"1,048,576 rows: segment {seconds:.1f} s, peak memory {peak:.0f} MB")
+    _ = resource  # peak memory is read in the child
+
+
+if __name__ == "__main__":
+    main()
