@@ -77,8 +77,9 @@ class OpenpyxlBook:
         rest = list(values[1:])
         if number_format is None and any(isinstance(v, dt.date) for v in rest):
             number_format = "yyyy-mm-dd"
-        for offset in range(len(rest)):  # a re-run: the old cells make way
-            ws._cells.pop((row + 1 + offset, col), None)
+        if col <= ws.max_column:  # a re-run: the old cells make way
+            for offset in range(len(rest)):
+                ws._cells.pop((row + 1 + offset, col), None)
         style = Cell(ws)
         if number_format:
             style.number_format = number_format
