@@ -25,6 +25,7 @@ BLOCKS = {
     "xcs_quality": ("F29", 1, 0, "分群质量提示 Segment quality"),
     "xcs_strategies": ("B38", 5, 40, "分层策略 Strategies"),
     "xcs_curve": ("N10", 2, 20, "帕累托曲线数据 Pareto curve data"),
+    "xcs_clusters": ("N34", 8, 8, "聚类画像 Cluster profile"),
 }
 
 
@@ -55,11 +56,11 @@ def main() -> None:
                 if (r - row) % 2 == 0:
                     cell_.fill = BAND_FILL
         wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
-    for name, cell in (("xcs_title", "B2"), ("xcs_pareto", "B6"), ("xcs_charts", "Q2")):
+    for name, cell in (("xcs_title", "B2"), ("xcs_pareto", "B6"), ("xcs_charts", "W2")):
         col, row = ws[cell].column, ws[cell].row
         wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
     for letter, width in {"A": 2, "B": 12, "C": 18, "D": 12, "E": 12, "F": 16, "G": 12, "H": 14,
-                          "N": 14, "O": 20}.items():
+                          "N": 14, "O": 30}.items():
         ws.column_dimensions[letter].width = width
     OUT.parent.mkdir(parents=True, exist_ok=True)
     wb.save(OUT)

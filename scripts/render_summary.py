@@ -45,7 +45,7 @@ def main() -> None:
         sheet.page_setup.orientation = "landscape"
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 1
-        sheet.print_area = "A1:Z60"
+        sheet.print_area = "A1:AF60"
         only = out / "summary.xlsx"
         values.save(only)
         pdf = _soffice(soffice, only, "pdf", out)

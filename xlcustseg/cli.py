@@ -60,7 +60,50 @@ def _parser() -> argparse.ArgumentParser:
     seg.add_argument("--settings", type=Path, help="a workbook or CSV whose first two columns are key, value")
     seg.add_argument("--in-place", action="store_true", help="write back into INPUT (a backup is kept)")
     seg.set_defaults(run=_segment)
+
+    clu = commands.add_parser("cluster", help="segment and add self-describing clusters (K-means on R, F, M)",
+                              description="Segment the workbook as `segment` does, plus a 聚类/Cluster column and a "
+                                          "cluster profile in the summary.")
+    clu.add_argument("input", type=Path)
+    clu.add_argument("-o", "--output", type=Path)
+    clu.add_argument("--sheet")
+    clu.add_argument("--k", type=int, help="number of clusters (default: best silhouette over 2–8)")
+    clu.add_argument("--features", help="extra numeric columns to cluster on, comma-separated headers")
+    clu.set_defaults(run=_cluster, as_of=None, lang=None, settings=None, in_place=False)
+
+    lea = commands.add_parser("learn", help="learn a grade column staff filled on some rows; fill the rest",
+                              description="Train a depth-limited decision tree on the graded rows, fill 预测等级/"
+                                          "Predicted and 置信度/Confidence for the others, write the rules sheet.")
+    lea.add_argument("input", type=Path)
+    lea.add_argument("--label", required=True, help="the header of the column staff filled (e.g. 人工等级)")
+    lea.add_argument("-o", "--output", type=Path)
+    lea.add_argument("--sheet")
+    lea.set_defaults(run=_learn)
     return parser
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    args.extra = {"cluster.enabled": "yes", "cluster.k": args.k or "auto", "cluster.features": args.features or ""}
+    return _segment(args)
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from xlcustseg.workbook.files import open_book, save_atomic
+    from xlcustseg.workbook.learned import learn_book
+    from xlcustseg.workbook.run import WorkbookError
+
+    try:
+        book, _ = open_book(args.input)
+        report = learn_book(book, args.label, sheet=args.sheet)
+    except WorkbookError as exc:
+        raise CommandError(str(exc)) from None
+    target = args.output or default_output(args.input, report.language)
+    if target.resolve() == args.input.resolve():
+        raise CommandError("the output would overwrite the input; choose another -o.")
+    save_atomic(book, target)
+    print(report.message())
+    print(f"Output: {target}")
+    return 0
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,7 +149,7 @@ def _segment(args: argparse.Namespace) -> int:
     from xlcustseg.workbook.files import dropped_parts, open_book, save_atomic
     from xlcustseg.workbook.run import WorkbookError, segment_book
 
-    overrides = _overrides(args)
+    overrides = {**_overrides(args), **getattr(args, "extra", {})}
     source: Path = args.input
     with _Progress(source) as progress:
         try:

@@ -22,6 +22,10 @@ OUTPUT_COLUMNS: tuple[tuple[str, str, str], ...] = (
 #: only; the customer sheet made from order lines has its own revenue column).
 REVENUE_VALUE = ("revenue_value", "销售额(数值)", "Revenue (value)")
 
+#: optional columns of the learned segments
+CLUSTER_COLUMN = ("cluster", "聚类", "Cluster")
+PREDICTED_COLUMNS = (("predicted", "预测等级", "Predicted"), ("confidence", "置信度", "Confidence"))
+
 #: the customer sheet made from order lines: aggregated columns before the output ones.
 AGGREGATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("first_date", "首次购买日期", "First Purchase"),
@@ -35,6 +39,7 @@ SHEETS = {
     "customers": ("客户分层", "Customers"),
     "settings": ("设置", "Settings"),
     "summary": ("分层汇总", "Summary"),
+    "rules": ("规则", "Rules"),
 }
 
 
@@ -51,7 +56,8 @@ def output_headers(lang: str) -> list[str]:
 
 def all_created_headers() -> set[str]:
     """Every header we may have written, in either language (skipped on a re-run)."""
-    return {h for _, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE) for h in (zh, en)}
+    ours = (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *PREDICTED_COLUMNS)
+    return {h for _, zh, en in ours for h in (zh, en)}
 
 
 def sheet_name(key: str, lang: str) -> str:

@@ -258,6 +258,7 @@ def _rfm(c, out, settings, lang, notes, warnings) -> None:
         f = schemes.threshold_scores(f_raw, settings["rfm.f_thresholds"])
         m = schemes.threshold_scores(m_raw, settings["rfm.m_thresholds"])
     out["r"], out["f"], out["m"] = r, f, m
+    out["frequency"], out["monetary"] = f_raw, m_raw
     out["rfm_code"] = schemes.rfm_codes(r, f, m)
     out["rfm_class"] = schemes.rfm_classes(r, f, m, mapping=mapping, high_rule=settings["rfm.high_rule"],
                                            recency_days=r_raw, frequency=f_raw, monetary=m_raw)

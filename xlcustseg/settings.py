@@ -157,6 +157,23 @@ def weights(value: Any) -> dict[str, float]:
     return result
 
 
+def yes_no(value: Any) -> bool:
+    from xlcustseg.fields.values import parse_yes_no
+
+    if isinstance(value, bool):
+        return value
+    parsed = parse_yes_no(pd.Series([value], dtype=object)).values.iloc[0]
+    if pd.isna(parsed):
+        raise ValueError("must be yes or no (是/否)")
+    return bool(parsed)
+
+
+def k_or_auto(value: Any) -> int | str:
+    if str(value).strip().lower() in ("auto", ""):
+        return "auto"
+    return integer(2, 20)(value)
+
+
 def as_of(value: Any) -> str | pd.Timestamp:
     if str(value).strip().lower() in ("auto", "today", ""):
         return str(value).strip().lower() or "auto"
@@ -218,6 +235,9 @@ _OPTIONS: list[Option] = [
     Option("behaviour.service_requests", 5, number(0), "Service-oriented: service requests ≥ this"),
     Option("behaviour.new_product_share", 0.3, share, "Innovation-oriented: new-product share ≥ this"),
     Option("behaviour.brand_quantile", 0.8, share, "Brand-oriented: average order value in the top (1 − this) of customers"),
+    Option("cluster.enabled", "no", yes_no, "Add a 聚类 / Cluster column and a cluster profile to the one-click run"),
+    Option("cluster.k", "auto", k_or_auto, "Number of clusters, or auto (the best silhouette over 2–8)"),
+    Option("cluster.features", "", words, "Extra numeric columns (headers) to cluster on besides R, F and M"),
     Option("strategy.secondary", "rfm", choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
 ]
 _OPTIONS += [

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
+MAX_EXCEL_SERIAL = 106_750  # 2192-04-14: within pandas' datetime range (Excel goes on to 9999)
 
 #: Reason codes for unreadable cells, with the sentence each one stands for.
 REASONS: dict[str, tuple[str, str]] = {

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlcustseg.columns import AGGREGATE_COLUMNS, OUTPUT_COLUMNS, REVENUE_VALUE, SHEETS, sheet_name
+from xlcustseg.columns import (
+    AGGREGATE_COLUMNS,
+    CLUSTER_COLUMN,
+    OUTPUT_COLUMNS,
+    REVENUE_VALUE,
+    SHEETS,
+    sheet_name,
+)
 from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.workbook.port import SheetData, WorkbookPort, column_letter, quote_sheet
@@ -51,7 +58,7 @@ class RunReport:
         ]
         if self.result.summary["pareto"]["statement"]:
             lines.append(self.result.summary["pareto"]["statement"])
-        noted = self.result.table.iloc[:, -1].notna().sum() if len(self.result.table) else 0
+        noted = int(self.result.classes["notes"].notna().sum())
         if noted:
             lines.append(f"{noted} 行有备注（无法读取的单元格等）" if zh
                          else f"{noted} rows have notes (cells that could not be read, …)")
@@ -80,6 +87,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
         raise WorkbookError(f"Sheet '{sheet}': {exc}") from None
     if "revenue" not in result.layout.fields and result.kind == "customers":
         raise WorkbookError(f"Sheet '{sheet}' has no revenue column (e.g. 销售额, Revenue, Amount).")
+    profile = _cluster(result, frame, settings) if settings["cluster.enabled"] else None
     step("write")
     lang = result.language
     if result.kind == "orders":
@@ -88,8 +96,34 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
         report = _write_columns(book, sheet, whole, data, result)
     report.settings_sheet = _write_settings(book, settings, lang)
     step("summary")
-    _summary(book, report, data)
+    _summary(book, report, data, profile)
     return report
+
+
+def _cluster(result: SegmentResult, frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Cluster on R, F, M (and the chosen columns); the names go into the table and classes."""
+    from xlcustseg.fields.values import parse_numbers
+    from xlcustseg.learn import cluster_customers
+
+    classes = result.classes
+    if "frequency" not in classes or classes["frequency"].isna().all():
+        raise WorkbookError("Clustering needs R, F and M: the table lacks a last purchase date, orders or revenue.")
+    features = pd.DataFrame({"R": classes["recency"], "F": classes["frequency"], "M": classes["monetary"]})
+    headers = [str(h).strip() for h in result.layout.headers]
+    for name in settings["cluster.features"]:
+        if name not in headers or result.kind != "customers":
+            raise WorkbookError(f"Cannot cluster on '{name}': the customer table has no such column.")
+        column = frame.iloc[np.asarray(result.source_rows), headers.index(name)].reset_index(drop=True)
+        features[name] = parse_numbers(column).values.to_numpy()
+    k = None if settings["cluster.k"] == "auto" else settings["cluster.k"]
+    rfm_labels = {key: settings.class_info("rfm8", key, f"label_{result.language}") for key in settings.classes("rfm8")}
+    try:
+        clusters = cluster_customers(features, k, lang=result.language, rfm_labels=rfm_labels)
+    except ValueError as exc:
+        raise WorkbookError(f"Cannot cluster: {exc}.") from None
+    classes["cluster"] = clusters.names.to_numpy()
+    result.table[CLUSTER_COLUMN[1] if result.language == "zh" else CLUSTER_COLUMN[2]] = clusters.names.to_numpy()
+    return clusters.profile
 
 
 # ---------------------------------------------------------------- choosing the sheet and settings
@@ -130,7 +164,10 @@ def _settings(book: WorkbookPort, overrides: Mapping[str, Any]) -> Settings:
 def _output_keys(result: SegmentResult) -> list[tuple[str, str]]:
     i = 0 if result.language == "zh" else 1
     keys = [(k, (zh, en)[i]) for k, zh, en in OUTPUT_COLUMNS]
-    return [*keys, (REVENUE_VALUE[0], REVENUE_VALUE[1 + i])]
+    keys.append((REVENUE_VALUE[0], REVENUE_VALUE[1 + i]))
+    if "cluster" in result.classes:
+        keys.append((CLUSTER_COLUMN[0], CLUSTER_COLUMN[1 + i]))
+    return keys
 
 
 def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData,
@@ -171,9 +208,7 @@ _FORMATS = {"next_contact": "yyyy-mm-dd", "cadence": "0", "r": "0", "f": "0", "m
 
 def _column_values(result: SegmentResult) -> dict[str, np.ndarray]:
     table = result.table
-    values = {}
-    for (key, _), column in zip(_output_keys(result)[:-1], table.columns[-len(OUTPUT_COLUMNS):], strict=True):
-        values[key] = _plain(table[column])
+    values = {key: _plain(table[header]) for key, header in _output_keys(result) if header in table.columns}
     revenue = result.classes["revenue"] if "revenue" in result.classes else pd.Series(np.nan, index=table.index)
     values["revenue_value"] = _plain(revenue)
     return values
@@ -223,7 +258,7 @@ def _write_customer_sheet(book: WorkbookPort, sheet: str, result: SegmentResult)
         book.write_column(name, 1, j + 1, [column, *_plain(table[column])], fmt)
     positions = {column: j + 1 for j, column in enumerate(table.columns)}
     i = 0 if lang == "zh" else 1
-    columns = {k: positions[(zh, en)[i]] for k, zh, en in OUTPUT_COLUMNS}
+    columns = {k: positions[(zh, en)[i]] for k, zh, en in (*OUTPUT_COLUMNS, CLUSTER_COLUMN) if (zh, en)[i] in positions}
     columns["revenue_value"] = positions[AGGREGATE_COLUMNS[3][1 + i]]
     report = RunReport(result, sheet, name, "", "", columns)
     report.first_data_row, report.last_data_row = 2, 1 + max(len(table), 1)
@@ -242,7 +277,7 @@ def _write_settings(book: WorkbookPort, settings: Settings, lang: str) -> str:
     return name
 
 
-def _summary(book: WorkbookPort, report: RunReport, data: SheetData) -> None:
+def _summary(book: WorkbookPort, report: RunReport, data: SheetData, clusters: pd.DataFrame | None) -> None:
     result = report.result
     name = sheet_name("summary", result.language)
     for other in SHEETS["summary"]:
@@ -253,7 +288,7 @@ def _summary(book: WorkbookPort, report: RunReport, data: SheetData) -> None:
     if report.moved_share is not None and report.moved_share > MOVED_WARNING:
         extra.append(f"与上次相比 {report.moved_share:.0%} 的客户换了等级" if result.language == "zh"
                      else f"{report.moved_share:.0%} of customers changed tier since the last run")
-    fill_summary(book, name, result, columns, extra_warnings=extra)
+    fill_summary(book, name, result, columns, extra_warnings=extra, clusters=clusters)
     report.summary_sheet = name
 
 

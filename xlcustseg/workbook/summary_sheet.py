@@ -13,6 +13,7 @@ template's defined names, never by fixed cells:
     xcs_curve       Pareto curve data (customer share, revenue share)
     xcs_quality     segment-quality warnings
     xcs_charts      where the charts go
+    xcs_clusters    (optional) the cluster profile, when the run clusters
 
 Counts and sums are COUNTIFS/SUMIFS over the output columns, so they follow
 later edits of the table.
@@ -60,7 +61,8 @@ class DataColumns:
 
 
 def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns,
-                 template: Path | None = None, extra_warnings: list[str] | None = None) -> None:
+                 template: Path | None = None, extra_warnings: list[str] | None = None,
+                 clusters: pd.DataFrame | None = None) -> None:
     """Copy the template in as `sheet_name` and fill every block."""
     anchors = book.import_sheet(template or template_path(), TEMPLATE_SHEET, sheet_name)
     missing = [a for a in ANCHORS if a not in anchors]
@@ -78,6 +80,32 @@ def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns
     warnings = [*result.summary["quality"], *result.warnings, *(extra_warnings or [])]
     book.write_block(sheet_name, *anchors["xcs_quality"], [[w] for w in warnings] or [["—"]])
     _charts(book, sheet_name, anchors["xcs_charts"], anchors["xcs_tiers"], tier_rows, curve, zh)
+    if clusters is not None:
+        at = anchors.get("xcs_clusters", (anchors["xcs_curve"][0] + 24, anchors["xcs_curve"][1]))
+        _clusters(book, sheet_name, at, clusters, data, zh)
+
+
+def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: bool) -> None:
+    """Size, share and revenue share live; the means of R, F, M as computed (static)."""
+    header = (["聚类", "客户数", "占比", "平均R(天)", "平均F", "平均M", "销售额占比"] if zh
+              else ["Cluster", "Customers", "Share", "Mean R (days)", "Mean F", "Mean M", "Revenue share"])
+    row0, col0 = at
+    first, last = row0 + 1, row0 + len(profile)
+    size, rev = column_letter(col0 + 1), column_letter(col0 + 6)
+    name_col = column_letter(col0)
+    rows = []
+    for i, item in enumerate(profile.itertuples(index=False)):
+        r = first + i
+        rows.append([
+            item.name, f"=COUNTIF({data.range('cluster')},{name_col}{r})",
+            f"=IFERROR({size}{r}/SUM({size}${first}:{size}${last}),0)",
+            getattr(item, "mean_R", None), getattr(item, "mean_F", None), getattr(item, "mean_M", None),
+            f"=IFERROR(SUMIFS({data.range('revenue_value')},{data.range('cluster')},{name_col}{r})/"
+            f"SUMIFS({data.range('revenue_value')},{data.range('cluster')},\"<>\"),0)",
+        ])
+    _ = rev
+    book.write_block(sheet, row0, col0, [header])
+    book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT, "0.0", "0.0", MONEY, PERCENT])
 
 
 def _title(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:

@@ -1,0 +1,76 @@
+"""Learnt grades on a workbook: read the table, learn the staff's column, write predictions and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from xlcustseg.columns import PREDICTED_COLUMNS, all_created_headers, sheet_name
+from xlcustseg.fields.headers import find_table, has_cjk
+from xlcustseg.learn import LearnError, LearnResult, learn_grades
+from xlcustseg.workbook.port import WorkbookPort
+from xlcustseg.workbook.run import WorkbookError, _exact
+
+
+@dataclass
+class LearnReport:
+    result: LearnResult
+    sheet: str
+    rules_sheet: str
+    language: str
+
+    def message(self) -> str:
+        r, zh = self.result, self.language == "zh"
+        filled = int(r.predicted.notna().sum())
+        accuracy = "—" if np.isnan(r.accuracy) else f"{r.accuracy:.1%}"
+        if zh:
+            return (f"从 {r.labelled} 行已分级的数据学到 {len(r.rules)} 条规则；{r.folds} 折交叉验证准确率 {accuracy}；"
+                    f"已为 {filled} 行填写预测等级。")
+        return (f"Learnt {len(r.rules)} rules from {r.labelled} graded rows; {r.folds}-fold cross-validated "
+                f"accuracy {accuracy}; predicted {filled} rows.")
+
+
+def learn_book(book: WorkbookPort, label: str, sheet: str | None = None) -> LearnReport:
+    sheet = sheet or book.active_sheet()
+    data = book.read(sheet).table()
+    frame = pd.DataFrame(data.rows, dtype=object)
+    layout = find_table(frame, ignore=all_created_headers())
+    header_index = layout.header_row if layout.header_row is not None else 0
+    headers = [str(h).strip() if h is not None else "" for h in data.rows[header_index]]
+    if label not in headers:
+        listed = ", ".join(h for h in headers if h)
+        raise WorkbookError(f"Sheet '{sheet}' has no column '{label}' (its headers: {listed}).")
+    body = pd.DataFrame(data.rows[header_index + 1:], columns=[h or f"_{j}" for j, h in enumerate(headers)],
+                        dtype=object)
+    lang = "zh" if any(has_cjk(h) for h in headers) else "en"
+    skip = {layout.headers[p] for f, p in layout.fields.items() if f in ("customer_id", "customer_name")}
+    skip |= {h for h in headers if h in all_created_headers() or not h}
+    try:
+        result = learn_grades(body, label, lang=lang, exclude=skip)
+    except LearnError as exc:
+        raise WorkbookError(str(exc)) from None
+    _write(book, sheet, data.first_row + header_index, data.first_col, headers, result, lang)
+    rules_sheet = sheet_name("rules", lang)
+    book.replace_sheet(rules_sheet, after=sheet)
+    title = "学到的规则" if lang == "zh" else "Learnt rules"
+    accuracy = "—" if np.isnan(result.accuracy) else f"{result.accuracy:.1%}"
+    summary = (f"{result.folds} 折交叉验证准确率：{accuracy}（{result.labelled} 行已分级）" if lang == "zh"
+               else f"{result.folds}-fold cross-validated accuracy: {accuracy} ({result.labelled} graded rows)")
+    book.write_column(rules_sheet, 1, 1, [title, summary, None, *result.rules])
+    return LearnReport(result, sheet, rules_sheet, lang)
+
+
+def _write(book: WorkbookPort, sheet: str, header_row: int, first_col: int, headers: list[str],
+           result: LearnResult, lang: str) -> None:
+    known = {_exact(h): first_col + j for j, h in enumerate(headers) if h}
+    next_col = first_col + max((j for j, h in enumerate(headers) if h), default=-1) + 1
+    i = 0 if lang == "zh" else 1
+    for (key, *names), series in zip(PREDICTED_COLUMNS, (result.predicted, result.confidence), strict=True):
+        header = names[i]
+        col = known.get(_exact(names[0])) or known.get(_exact(names[1]))
+        if col is None:
+            col, next_col = next_col, next_col + 1
+        values = [None if pd.isna(v) else (round(float(v), 4) if key == "confidence" else v) for v in series]
+        book.write_column(sheet, header_row, col, [header, *values], "0%" if key == "confidence" else None)
