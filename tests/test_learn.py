@@ -22,8 +22,8 @@ def planted_groups(n_per: int = 150, seed: int = 3) -> tuple[pd.DataFrame, np.nd
     centres = [(5, 30, 20000), (300, 2, 300), (20, 3, 500), (400, 25, 15000)]
     rows, truth = [], []
     for g, (r, f, m) in enumerate(centres):
-        rows.append(np.column_stack([r * rng.lognormal(0, 0.15, n_per), np.maximum(1, f * rng.lognormal(0, 0.15, n_per)),
-                                     m * rng.lognormal(0, 0.15, n_per)]))
+        noise = rng.lognormal(0, 0.15, (n_per, 3))
+        rows.append(np.column_stack([r * noise[:, 0], np.maximum(1, f * noise[:, 1]), m * noise[:, 2]]))
         truth += [g] * n_per
     return pd.DataFrame(np.vstack(rows), columns=["R", "F", "M"]), np.array(truth)
 

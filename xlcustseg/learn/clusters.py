@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from xlcustseg.schemes.rfm import RFM8
 
@@ -38,7 +37,10 @@ def feature_matrix(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     values = features.to_numpy(dtype="float64", na_value=np.nan)
     complete = ~np.isnan(values).any(axis=1)
     logged = np.sign(values[complete]) * np.log1p(np.abs(values[complete]))
-    return StandardScaler().fit_transform(logged) if complete.any() else logged, complete
+    if not complete.any():
+        return logged, complete
+    spread = logged.std(axis=0)
+    return (logged - logged.mean(axis=0)) / np.where(spread > 0, spread, 1.0), complete  # as StandardScaler
 
 
 def choose_k(matrix: np.ndarray, k_range: range = range(2, 9), seed: int = 0) -> dict[int, float]:
@@ -82,7 +84,7 @@ def cluster_customers(features: pd.DataFrame, k: int | None = None, *, lang: str
 
         rfm_labels = {key: DEFAULTS.class_info("rfm8", key, f"label_{lang}") for key in DEFAULTS.classes("rfm8")}
     names = _names(model.cluster_centers_, list(features.columns), lang, rfm_labels)
-    per_row = pd.Series([names[i] if i >= 0 else None for i in labels], index=features.index, dtype=object)
+    per_row = pd.Series(np.array([*names, None], dtype=object)[labels], index=features.index, dtype=object)
     return ClusterResult(labels, per_row, _profile(features, labels, names), k, scores)
 
 
@@ -114,14 +116,13 @@ def _names(centres: np.ndarray, columns: list[str], lang: str, rfm_labels: dict[
 
 def _profile(features: pd.DataFrame, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
     clustered = labels >= 0
-    frame = features[clustered].assign(_cluster=labels[clustered])
-    grouped = frame.groupby("_cluster")
-    profile = pd.DataFrame({"cluster": range(len(names)), "name": names})
-    profile["size"] = grouped.size().reindex(profile["cluster"], fill_value=0).to_numpy()
-    profile["share"] = profile["size"] / max(int(clustered.sum()), 1)
+    k = len(names)
+    size = np.bincount(labels[clustered], minlength=k)
+    profile = pd.DataFrame({"cluster": range(k), "name": names, "size": size,
+                            "share": size / max(int(clustered.sum()), 1)})
     for column in features.columns:
-        profile[f"mean_{column}"] = grouped[column].mean().reindex(profile["cluster"]).to_numpy()
-    if "M" in features.columns:
-        revenue = grouped["M"].sum().reindex(profile["cluster"]).to_numpy()
-        profile["revenue_share"] = revenue / revenue.sum() if revenue.sum() else 0.0
+        sums = np.bincount(labels[clustered], weights=features[column].to_numpy(dtype=float)[clustered], minlength=k)
+        profile[f"mean_{column}"] = sums / np.maximum(size, 1)
+        if column == "M":
+            profile["revenue_share"] = sums / sums.sum() if sums.sum() else 0.0
     return profile
