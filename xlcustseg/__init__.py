@@ -9,4 +9,11 @@ from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 
 __version__ = "0.1.0"
-__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "segment"]
+__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "main", "segment"]
+
+
+def main(book=None):
+    """The ribbon button: segment the active sheet of `book` (default: `xw.Book.caller()`)."""
+    from xlcustseg.ribbon import main as run
+
+    return run(book)

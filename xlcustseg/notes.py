@@ -72,6 +72,8 @@ def _show(value: object) -> str:
         return ""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # as a spreadsheet shows 0.0
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 

@@ -1,0 +1,41 @@
+"""xlwings' own JSON Book (the engine of xlwings Lite and Server), built from our sample workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import openpyxl
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings PRO's free noncommercial key, tests only
+
+
+def _json_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value
+
+
+def payload(path: Path) -> dict:
+    """The JSON an xlwings client sends for the workbook at `path` (values as Excel shows them)."""
+    import xlwings as xw
+
+    wb = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for ws in wb.worksheets:
+        rows = [[_json_value(v) for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        sheets.append({"name": ws.title, "values": rows or [[]], "pictures": [], "tables": []})
+    return {"client": "Microsoft Office Scripts", "version": xw.__version__,
+            "book": {"name": path.name, "active_sheet_index": wb.index(wb.active), "selection": "A1"},
+            "names": [], "sheets": sheets}
+
+
+def book(path: Path):
+    import xlwings as xw
+
+    return xw.Book(json=payload(path))

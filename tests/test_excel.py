@@ -1,0 +1,213 @@
+"""The Excel side on Linux: worksheet functions, the one-click run on xlwings' JSON Book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonbook
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlcustseg import main, udfs
+from xlcustseg.workbook.files import open_book
+from xlcustseg.workbook.run import segment_book
+
+SAMPLES = Path(__file__).resolve().parents[1] / "workbook_templates"
+ZH, EN = SAMPLES / "客户名单示例.xlsx", SAMPLES / "orders_sample.xlsx"
+
+
+def column(path: Path, sheet: str, header_row: int, header: str) -> list[list]:
+    """A column as Excel hands it to a function: a 2-D list, None for blanks."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    headers = [c.value for c in ws[header_row]]
+    j = headers.index(header) + 1
+    return [[ws.cell(r, j).value] for r in range(header_row + 1, ws.max_row + 1)]
+
+
+def flat(cells: list[list]) -> list:
+    return [None if v == "" else v for r in cells for v in r]
+
+
+@pytest.fixture(scope="module")
+def zh_pipeline(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zh") / "zh.xlsx"
+    book, _ = open_book(ZH)
+    report = segment_book(book)
+    book.save(out)
+    return report, out
+
+
+@pytest.fixture(scope="module")
+def en_pipeline(tmp_path_factory):
+    out = tmp_path_factory.mktemp("en") / "en.xlsx"
+    book, _ = open_book(EN)
+    report = segment_book(book)
+    book.save(out)
+    return report, out
+
+
+def assert_same(got: list, expected: pd.Series) -> None:
+    """Where the pipeline has a class the function gives it; elsewhere blank or an error text."""
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        if pd.isna(e):
+            assert g is None or str(g).startswith("#"), (g, e)
+        else:
+            assert str(g) == str(e), (g, e)
+
+
+def test_functions_give_the_pipelines_classes_on_the_chinese_sample(zh_pipeline):
+    report, _ = zh_pipeline
+    t = report.result.table
+    col = {h: column(ZH, "客户名单", 4, h) for h in ("销售额（元）", "订单数", "首次购买日期", "最近购买日期", "客户名称")}
+    assert_same(flat(udfs.custtier(col["销售额（元）"])), t["客户等级"])
+    assert_same(flat(udfs.custrfm(col["最近购买日期"], col["订单数"], col["销售额（元）"])), t["RFM得分"])
+    assert_same(flat(udfs.custrfmclass(col["最近购买日期"], col["订单数"], col["销售额（元）"])), t["RFM分群"])
+    assert_same(flat(udfs.custlifecycle(col["首次购买日期"], col["最近购买日期"], col["订单数"])), t["生命周期"])
+    assert_same(flat(udfs.custnature(col["客户名称"])), t["客户类型"])
+    tiers = [[v] for v in t["客户等级"]]
+    for strategy, text in zip(flat(udfs.custstrategy(tiers)), t["策略"], strict=True):
+        assert (strategy is None and pd.isna(text)) or text.split("；")[0].endswith(strategy)
+    first = col["销售额（元）"][0][0]
+    assert udfs.custtier(first, col["销售额（元）"]) == [[t["客户等级"].iloc[0]]]  # one cell against its column
+
+
+def test_functions_give_the_pipelines_classes_on_the_english_sample(en_pipeline):
+    report, out = en_pipeline
+    t = report.result.table
+    col = {h: column(out, "Customers", 1, h) for h in ("First Purchase", "Last Purchase", "Orders", "Revenue")}
+    assert_same(flat(udfs.custtier(col["Revenue"])), t["Tier"])
+    assert_same(flat(udfs.custrfm(col["Last Purchase"], col["Orders"], col["Revenue"])), t["RFM"])
+    assert_same(flat(udfs.custrfmclass(col["Last Purchase"], col["Orders"], col["Revenue"], "rfm10", "en")),
+                t["RFM Class"])
+    assert_same(flat(udfs.custlifecycle(col["First Purchase"], col["Last Purchase"], col["Orders"], None, "en")),
+                t["Lifecycle"])
+
+
+def test_blank_in_blank_out_and_readable_errors():
+    assert udfs.custtier([[None], [None]]) == [[""], [""]]
+    got = flat(udfs.custtier([[100], ["abc"], ["#N/A"], [None]]))
+    assert got[0] == "A" and got[1].startswith("#VALUE! 不是数字") and got[2].startswith("#VALUE! 是 Excel 错误值")
+    assert got[3] is None
+    assert udfs.custtier([[1, 2, 3]]) == [["C", "B", "A"]] or len(udfs.custtier([[1, 2, 3]])[0]) == 3
+    assert udfs.custstrategy("Z")[0][0].startswith("#N/A")
+    assert udfs.custscore([[1, 2]], [[1]])[0][0].startswith("#VALUE!")
+    assert udfs.custnextcontact([["A"]], [[dt.datetime(2024, 1, 1)]]) == [[dt.datetime(2024, 1, 4)]]
+
+
+excel_value = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=32),
+                        st.text(max_size=6), st.sampled_from(["#N/A", "#DIV/0!", "是", "否", "高", "A", "1.2万"]),
+                        st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+                        st.booleans())
+excel_range = st.one_of(excel_value, st.lists(st.lists(excel_value, min_size=1, max_size=3), min_size=1,
+                                              max_size=12).map(lambda rows: [r[:1] for r in rows]))
+ANY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _is_matrix(result) -> bool:
+    return isinstance(result, list) and all(isinstance(r, list) for r in result)
+
+
+@ANY
+@given(excel_range, excel_range, excel_range, excel_value)
+def test_no_function_ever_raises(a, b, c, d):
+    calls = [
+        lambda: udfs.custtier(a), lambda: udfs.custtier(a, b), lambda: udfs.custtier(a, d, d),
+        lambda: udfs.custrfm(a, b, c), lambda: udfs.custrfm(a, b, c, d, d), lambda: udfs.custrfmclass(a, b, c, d, d),
+        lambda: udfs.custlifecycle(a, b, c, d), lambda: udfs.custquadrant(a, b, c), lambda: udfs.custman(a, b, c),
+        lambda: udfs.custgrade(a), lambda: udfs.custnextcontact(a, b), lambda: udfs.custscore(a, b),
+        lambda: udfs.custnature(a), lambda: udfs.custstrategy(a, d, d), lambda: udfs.custcluster(a, d),
+    ]
+    for call in calls:
+        assert _is_matrix(call())
+
+
+def test_one_click_on_the_json_book_writes_the_pipelines_values(zh_pipeline):
+    report, out = zh_pipeline
+    book = jsonbook.book(ZH)
+    clicked = main(book)
+    actions = book.json()["actions"]
+    assert clicked is not None and clicked.result.table.equals(report.result.table)
+    writes = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0]
+    expected = openpyxl.load_workbook(out)["客户名单"]
+    for write in writes:  # every column we wrote holds the file pipeline's values, header included
+        assert write["column_count"] == 1
+        for i, value in enumerate(write["values"]):
+            want = expected.cell(write["start_row"] + 1 + i, write["start_column"] + 1).value
+            got = value[0]
+            if isinstance(want, dt.datetime | dt.date):
+                assert str(got).startswith(want.strftime("%Y-%m-%d"))
+            elif isinstance(want, float):
+                assert float(got) == pytest.approx(want)
+            else:
+                assert (got if got not in ("", None) else None) == want
+    columns = sorted(w["start_column"] for w in writes)
+    assert columns == list(range(11, 11 + 13))  # L… : right of the table, one array write per column
+    assert any(a["func"] == "alert" for a in actions)
+
+
+def test_second_click_updates_in_place():
+    book = jsonbook.book(EN)
+    main(book)
+    first = book.json()["actions"]
+    sheets = [s.name for s in book.sheets]
+    main(book)
+    second = book.json()["actions"]  # the actions of the second run only
+    assert [s.name for s in book.sheets] == sheets == ["Orders", "Customers", "Settings", "Summary"]
+    cols = lambda acts: sorted({(a["sheet_position"], a["start_column"]) for a in acts if a["func"] == "setValues"})  # noqa: E731
+    assert cols(second) == cols(first)
+
+
+SERVER_SCRIPT = r"""
+import asyncio, datetime as dt, json, os, sys
+os.environ["XLWINGS_ON_SERVER"] = "true"
+import xlwings as xw
+from xlwings.server import custom_functions_call, custom_functions_meta
+import xlcustseg.udfs as udfs
+meta = custom_functions_meta(udfs)
+def call(name, *args):
+    data = {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
+            "caller_address": "Sheet1!A1", "formula_name": name.upper(), "version": xw.__version__,
+            "runtime": "1.4", "culture_info_name": "zh-CN", "date_format": "yyyy/m/d", "client": "Office.js"}
+    return asyncio.run(custom_functions_call(data, udfs))
+results = {
+    "custtier": call("custtier", [[100], [50], ["abc"], [None]]),
+    "custnature": call("custnature", [["北京大学"], ["张伟"]]),
+    "custstrategy": call("custstrategy", [["A"]], "tier", "en"),
+    "custgrade": call("custgrade", [["已选定"], ["有明确意向"]]),
+    "custman": call("custman", [["是"]], [["否"]], [["是"]]),
+}
+direct = {
+    "custtier": udfs.custtier([[100], [50], ["abc"], [None]]),
+    "custnature": udfs.custnature([["北京大学"], ["张伟"]]),
+    "custstrategy": udfs.custstrategy([["A"]], "tier", "en"),
+    "custgrade": udfs.custgrade([["已选定"], ["有明确意向"]]),
+    "custman": udfs.custman([["是"]], [["否"]], [["是"]]),
+}
+print(json.dumps({"meta": meta, "results": results, "direct": direct}, default=str, ensure_ascii=False))
+"""
+
+
+def test_xlwings_server_metadata_and_calls():
+    env = {**os.environ, "XLWINGS_LICENSE_KEY": "noncommercial"}
+    done = subprocess.run([sys.executable, "-c", SERVER_SCRIPT], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    functions = {f["name"]: f for f in data["meta"]["functions"]}
+    expected = {"CUSTTIER", "CUSTRFM", "CUSTRFMCLASS", "CUSTLIFECYCLE", "CUSTQUADRANT", "CUSTMAN", "CUSTGRADE",
+                "CUSTNEXTCONTACT", "CUSTSCORE", "CUSTNATURE", "CUSTSTRATEGY", "CUSTCLUSTER"}
+    assert expected <= set(functions)
+    tier = functions["CUSTTIER"]
+    assert [p["name"] for p in tier["parameters"]] == ["revenues", "basis", "cutoffs"]
+    assert tier["description"].startswith("客户等级") and tier["parameters"][0]["description"]
+    assert all(f["description"] for f in functions.values())
+    for name, result in data["results"].items():
+        assert result == data["direct"][name], name
