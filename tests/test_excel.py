@@ -67,7 +67,8 @@ def assert_same(got: list, expected: pd.Series) -> None:
 def test_functions_give_the_pipelines_classes_on_the_chinese_sample(zh_pipeline):
     report, _ = zh_pipeline
     t = report.result.table
-    col = {h: column(ZH, "客户名单", 4, h) for h in ("销售额（元）", "订单数", "首次购买日期", "最近购买日期", "客户名称")}
+    headers = ("销售额（元）", "订单数", "首次购买日期", "最近购买日期", "客户名称")
+    col = {h: column(ZH, "客户名单", 4, h) for h in headers}
     assert_same(flat(udfs.custtier(col["销售额（元）"])), t["客户等级"])
     assert_same(flat(udfs.custrfm(col["最近购买日期"], col["订单数"], col["销售额（元）"])), t["RFM得分"])
     assert_same(flat(udfs.custrfmclass(col["最近购买日期"], col["订单数"], col["销售额（元）"])), t["RFM分群"])

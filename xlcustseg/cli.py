@@ -79,7 +79,36 @@ def _parser() -> argparse.ArgumentParser:
     lea.add_argument("-o", "--output", type=Path)
     lea.add_argument("--sheet")
     lea.set_defaults(run=_learn)
+
+    addin = commands.add_parser("addin", help="the Excel ribbon add-in (xlcustseg.xlam)")
+    actions = addin.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="build xlcustseg.xlam from the installed xlwings' ribbon template")
+    build.add_argument("-o", "--output", type=Path, help="file or folder (default: ./xlcustseg.xlam)")
+    build.set_defaults(run=_addin_build)
+    install = actions.add_parser("install", help="install the add-in into Excel (Windows and macOS)")
+    install.set_defaults(run=_addin_install)
     return parser
+
+
+def _addin_build(args: argparse.Namespace) -> int:
+    from xlcustseg.addin import AddinError, build
+
+    try:
+        path = build(args.output)
+    except AddinError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Built {path}")
+    return 0
+
+
+def _addin_install(args: argparse.Namespace) -> int:
+    from xlcustseg.addin import AddinError, install
+
+    try:
+        print(install())
+    except AddinError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
 
 
 def _cluster(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ the xlwings adapter — the same run as the command line's.
 
 from __future__ import annotations
 
+import contextlib
+
 from xlcustseg.workbook.run import RunReport, WorkbookError, segment_book
 from xlcustseg.workbook.xlwings_book import XlwingsBook
 
@@ -24,7 +26,8 @@ def main(book=None) -> RunReport | None:
         return None
     message = report.message()
     if port.skipped:
-        message += "\n" + ("未能完成：" if report.result.language == "zh" else "Not done here: ") + ", ".join(port.skipped)
+        lead = "未能完成：" if report.result.language == "zh" else "Not done here: "
+        message += "\n" + lead + ", ".join(port.skipped)
     _tell(book, message, "客户分层" if report.result.language == "zh" else "Segmentation")
     return report
 
@@ -33,7 +36,5 @@ def _tell(book, message: str, title: str) -> None:
     try:
         book.app.alert(message, title=title)
     except Exception:
-        try:
+        with contextlib.suppress(Exception):
             book.app.status_bar = message.splitlines()[0]
-        except Exception:
-            pass

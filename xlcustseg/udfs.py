@@ -121,14 +121,6 @@ def _answer(shape: _Shape, result: SegmentResult, row_of: np.ndarray, values: pd
     return shape.back(out)
 
 
-def _lang(lang: str | None, *texts: Cells) -> str:
-    if lang in ("zh", "en"):
-        return lang
-    from xlcustseg.fields.headers import has_cjk
-
-    return "zh" if any(has_cjk(v) for t in texts for v in _flat(t) if isinstance(v, str)) else "zh"
-
-
 # ------------------------------------------------------------------ value tiers
 @xw.func(category=CATEGORY)
 @xw.arg("revenues", ndim=2, doc="销售额 (a column, or one cell with its population as the second argument)")

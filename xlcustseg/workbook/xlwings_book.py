@@ -138,7 +138,7 @@ class XlwingsBook:
             made = ws.charts.add(left=anchor.left, top=anchor.top, width=420, height=220)
             made.chart_type = "column_clustered" if chart.kind == "bar" else "line"
             first, last, col = chart.categories
-            (header, last_row, series_col), = chart.series
+            (_, _, series_col), = chart.series
             source = f"{column_letter(col)}{first - 1}:{column_letter(col)}{last}"
             made.set_source_data(ws.range(source).resize(last - first + 2, series_col - col + 1))
         except (NotImplementedError, AttributeError):
