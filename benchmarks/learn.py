@@ -15,9 +15,9 @@ import pandas as pd
 from sklearn.cluster import KMeans
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import best_of  # noqa: E402
+from _common import best_of
 
-from xlcustseg.learn.clusters import choose_k, cluster_customers, feature_matrix  # noqa: E402
+from xlcustseg.learn.clusters import choose_k, cluster_customers, feature_matrix
 
 
 def customers(n: int, seed: int = 1) -> pd.DataFrame:
