@@ -54,6 +54,13 @@ def en_pipeline(tmp_path_factory):
     return report, out
 
 
+def udfs_labels(keys: pd.Series, scheme: str) -> pd.Series:
+    from xlcustseg.settings import DEFAULTS
+    from xlcustseg.strategies import labels
+
+    return labels(keys, scheme, "zh", DEFAULTS)
+
+
 def assert_same(got: list, expected: pd.Series) -> None:
     """Where the pipeline has a class the function gives it; elsewhere blank or an error text."""
     assert len(got) == len(expected)
@@ -77,6 +84,15 @@ def test_functions_give_the_pipelines_classes_on_the_chinese_sample(zh_pipeline)
     tiers = [[v] for v in t["客户等级"]]
     for strategy, text in zip(flat(udfs.custstrategy(tiers)), t["策略"], strict=True):
         assert (strategy is None and pd.isna(text)) or text.split("；")[0].endswith(strategy)
+    classes = report.result.classes
+    need, stage = column(ZH, "客户名单", 4, "需求程度"), column(ZH, "客户名单", 4, "跟进状态")
+    assert_same(flat(udfs.custquadrant(col["销售额（元）"], need)),
+                udfs_labels(classes["quadrant"], "quadrant"))
+    assert_same(flat(udfs.custgrade(stage)), classes["followup"])
+    components = [[r[0], o[0]] for r, o in zip(col["销售额（元）"], col["订单数"], strict=True)]
+    scores = flat(udfs.custscore(components, [[40, 20]]))
+    for got, want in zip(scores, classes["score"], strict=True):
+        assert (got is None or str(got).startswith("#")) if pd.isna(want) else got == pytest.approx(want, abs=0.01)
     first = col["销售额（元）"][0][0]
     assert udfs.custtier(first, col["销售额（元）"]) == [[t["客户等级"].iloc[0]]]  # one cell against its column
 

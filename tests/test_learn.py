@@ -144,3 +144,29 @@ def test_cluster_command_adds_a_column_and_a_profile(tmp_path):
     assert customers["Cluster"].dropna().nunique() == 3
     ws = openpyxl.load_workbook(out)["Summary"]
     assert ws["N34"].value == "Cluster" and ws["O35"].value.startswith("=COUNTIF(")
+
+
+def test_custcluster_spills_the_cluster_names():
+    from xlcustseg import udfs
+
+    features, truth = planted_groups(60)
+    rows = features.to_numpy().tolist()
+    names = [r[0] for r in udfs.custcluster(rows)]
+    assert len(names) == len(rows) and len(set(names)) == 4
+    assert adjusted_rand_score(truth, pd.factorize(pd.Series(names))[0]) >= 0.9
+    assert udfs.custcluster(rows, 2) != udfs.custcluster(rows)
+    assert udfs.custcluster([[1, 2]])[0][0].startswith("#VALUE!")
+
+
+def test_clustering_as_a_setting_of_the_one_click_run(tmp_path):
+    from xlcustseg.workbook.files import open_book
+    from xlcustseg.workbook.run import segment_book
+
+    book, _ = open_book(SAMPLES / "客户名单示例.xlsx")
+    report = segment_book(book, {"cluster.enabled": "是", "cluster.k": 3})
+    names = report.result.classes["cluster"].dropna()
+    assert names.nunique() == 3 and all("（" in n for n in names)
+    out = tmp_path / "c.xlsx"
+    book.save(out)
+    headers = [c.value for c in openpyxl.load_workbook(out)["客户名单"][4]]
+    assert headers[-1] == "聚类"

@@ -289,7 +289,9 @@ def _quadrants(c, out, settings, lang, notes, warnings) -> None:
     if not c.has("revenue", "need"):
         out["quadrant"] = None
         return
-    prospect = out["purchased"].eq(False).fillna(False)
+    # SCHEMES.md: "prospects with no revenue" — blank or zero revenue (an unreadable one is unknown)
+    unreadable = pd.Series(c.problems.get("revenue", np.zeros(c.n, dtype=bool)))
+    prospect = (out["revenue"].fillna(0) == 0) & ~unreadable
     value_high = schemes.is_high(out["revenue"].where(~prospect), settings["quadrant.value_threshold"])
     need_high = schemes.is_high(c.values["need"].reset_index(drop=True),
                                 settings["quadrant.need_threshold"], c.level_words.get("need", False))
@@ -336,7 +338,10 @@ def _scorecard(c, out, settings, lang, notes, warnings) -> None:
     if missing:
         _skip(warnings, lang, f"评分卡缺少 {', '.join(missing)}：权重按现有项重新归一。",
               f"Scorecard: {', '.join(missing)} missing; weights renormalised over the rest.")
-    out["score"] = schemes.weighted_score(present, weights)
+    unreadable = np.zeros(c.n, dtype=bool)  # a component we could not read: no score (blank ones renormalise)
+    for k in present:
+        unreadable |= c.problems.get(k, np.zeros(c.n, dtype=bool))
+    out["score"] = schemes.weighted_score(present, weights).where(~unreadable)
     out["score_grade"] = schemes.score_grades(out["score"], settings["score.cutoffs"])
 
 

@@ -123,7 +123,7 @@ def _answer(shape: _Shape, result: SegmentResult, row_of: np.ndarray, values: pd
 
 # ------------------------------------------------------------------ value tiers
 @xw.func(category=CATEGORY)
-@xw.arg("revenues", ndim=2, doc="销售额 (a column, or one cell with its population as the second argument)")
+@xw.arg("revenues", ndim=2, err_to_str=True, doc="销售额 (a column, or one cell with its population as the second argument)")
 @xw.arg("basis", doc="count (default), revenue_share or threshold — or the population range B$2:B$5000")
 @xw.arg("cutoffs", doc="cut-offs, e.g. '5%,20%' (count), '80%,95%' (revenue_share) or amounts (threshold)")
 @xw.ret(index=False, header=False)
@@ -165,9 +165,9 @@ def _rfm_table(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cel
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("recency_or_last_dates", ndim=2, doc="最近购买日期 (dates) or days since the last purchase")
-@xw.arg("frequencies", ndim=2, doc="订单数 / orders")
-@xw.arg("monetaries", ndim=2, doc="销售额 / revenue")
+@xw.arg("recency_or_last_dates", ndim=2, err_to_str=True, doc="最近购买日期 (dates) or days since the last purchase")
+@xw.arg("frequencies", ndim=2, err_to_str=True, doc="订单数 / orders")
+@xw.arg("monetaries", ndim=2, err_to_str=True, doc="销售额 / revenue")
 @xw.arg("as_of", doc="analysis date (default: the latest purchase date)")
 @xw.arg("bins", doc="scores 3, 4 or 5 (default 5)")
 @xw.ret(index=False, header=False)
@@ -182,9 +182,9 @@ def custrfm(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells,
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("recency_or_last_dates", ndim=2, doc="最近购买日期 (dates) or days since the last purchase")
-@xw.arg("frequencies", ndim=2, doc="订单数 / orders")
-@xw.arg("monetaries", ndim=2, doc="销售额 / revenue")
+@xw.arg("recency_or_last_dates", ndim=2, err_to_str=True, doc="最近购买日期 (dates) or days since the last purchase")
+@xw.arg("frequencies", ndim=2, err_to_str=True, doc="订单数 / orders")
+@xw.arg("monetaries", ndim=2, err_to_str=True, doc="销售额 / revenue")
 @xw.arg("map", doc="rfm8 (default for Chinese), rfm4 or rfm10")
 @xw.arg("lang", doc="zh (default) or en")
 @xw.arg("as_of", doc="analysis date (default: the latest purchase date)")
@@ -203,9 +203,9 @@ def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: C
 
 # ------------------------------------------------------------------ lifecycle, quadrants, MAN, follow-up
 @xw.func(category=CATEGORY)
-@xw.arg("first", ndim=2, doc="首次购买日期 / first purchase dates")
-@xw.arg("last", ndim=2, doc="最近购买日期 / last purchase dates")
-@xw.arg("orders", ndim=2, doc="订单数 / orders")
+@xw.arg("first", ndim=2, err_to_str=True, doc="首次购买日期 / first purchase dates")
+@xw.arg("last", ndim=2, err_to_str=True, doc="最近购买日期 / last purchase dates")
+@xw.arg("orders", ndim=2, err_to_str=True, doc="订单数 / orders")
 @xw.arg("as_of", doc="analysis date (default: the latest purchase date)")
 @xw.arg("lang", doc="zh (default) or en")
 @xw.ret(index=False, header=False)
@@ -221,9 +221,9 @@ def custlifecycle(first: Cells, last: Cells, orders: Cells, as_of: Any = None, l
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("values", ndim=2, doc="销售额 / revenue (blank or 0 for prospects)")
-@xw.arg("needs", ndim=2, doc="需求 / need: a score or 高/中/低")
-@xw.arg("potentials", ndim=2, doc="潜力 / potential value of prospects (optional)")
+@xw.arg("values", ndim=2, err_to_str=True, doc="销售额 / revenue (blank or 0 for prospects)")
+@xw.arg("needs", ndim=2, err_to_str=True, doc="需求 / need: a score or 高/中/低")
+@xw.arg("potentials", ndim=2, err_to_str=True, doc="潜力 / potential value of prospects (optional)")
 @xw.arg("lang", doc="zh (default) or en")
 @xw.ret(index=False, header=False)
 @_guard
@@ -239,9 +239,9 @@ def custquadrant(values: Cells, needs: Cells, potentials: Cells = None, lang: An
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("money", ndim=2, doc="购买力/有预算: 是/否")
-@xw.arg("authority", ndim=2, doc="决策权: 是/否")
-@xw.arg("need", ndim=2, doc="有需求: 是/否")
+@xw.arg("money", ndim=2, err_to_str=True, doc="购买力/有预算: 是/否")
+@xw.arg("authority", ndim=2, err_to_str=True, doc="决策权: 是/否")
+@xw.arg("need", ndim=2, err_to_str=True, doc="有需求: 是/否")
 @xw.ret(index=False, header=False)
 @_guard
 def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
@@ -253,7 +253,7 @@ def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("stages", ndim=2, doc="跟进状态 / stage text")
+@xw.arg("stages", ndim=2, err_to_str=True, doc="跟进状态 / stage text")
 @xw.ret(index=False, header=False)
 @_guard
 def custgrade(stages: Cells) -> list[list[Any]]:
@@ -267,8 +267,8 @@ def custgrade(stages: Cells) -> list[list[Any]]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("grades", ndim=2, doc="跟进等级 S/A/B/C/D")
-@xw.arg("last_contacts", ndim=2, doc="最近联系日期 / last contact dates")
+@xw.arg("grades", ndim=2, err_to_str=True, doc="跟进等级 S/A/B/C/D")
+@xw.arg("last_contacts", ndim=2, err_to_str=True, doc="最近联系日期 / last contact dates")
 @xw.ret(index=False, header=False)
 @_guard
 def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
@@ -293,8 +293,8 @@ def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
 
 # ------------------------------------------------------------------ scorecard, nature, strategy
 @xw.func(category=CATEGORY)
-@xw.arg("components", ndim=2, doc="one column per component (e.g. revenue, orders, profit, potential)")
-@xw.arg("weights", ndim=2, doc="one weight per column, e.g. 40, 20, 20, 20")
+@xw.arg("components", ndim=2, err_to_str=True, doc="one column per component (e.g. revenue, orders, profit, potential)")
+@xw.arg("weights", ndim=2, err_to_str=True, doc="one weight per column, e.g. 40, 20, 20, 20")
 @xw.ret(index=False, header=False)
 @_guard
 def custscore(components: Cells, weights: Cells) -> list[list[Any]]:
@@ -313,7 +313,7 @@ def custscore(components: Cells, weights: Cells) -> list[list[Any]]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("names", ndim=2, doc="客户名称 / customer names")
+@xw.arg("names", ndim=2, err_to_str=True, doc="客户名称 / customer names")
 @xw.arg("lang", doc="zh (default) or en")
 @xw.ret(index=False, header=False)
 @_guard
@@ -328,7 +328,7 @@ def custnature(names: Cells, lang: Any = None) -> list[list[Any]]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("classes", ndim=2, doc="class labels or keys (e.g. A, 重要价值客户, Champions)")
+@xw.arg("classes", ndim=2, err_to_str=True, doc="class labels or keys (e.g. A, 重要价值客户, Champions)")
 @xw.arg("scheme", doc="tier (default), rfm8, rfm4, rfm10, lifecycle, quadrant, man, followup, score, nature, "
                       "behaviour or personality")
 @xw.arg("lang", doc="zh (default) or en")
@@ -353,7 +353,7 @@ def custstrategy(classes: Cells, scheme: Any = None, lang: Any = None) -> list[l
 
 # ------------------------------------------------------------------ clusters
 @xw.func(category=CATEGORY)
-@xw.arg("ranges", ndim=2, doc="columns R (days or last dates), F, M, then any extra numeric columns")
+@xw.arg("ranges", ndim=2, err_to_str=True, doc="columns R (days or last dates), F, M, then any extra numeric columns")
 @xw.arg("k", doc="number of clusters (default: the best silhouette over 2–8)")
 @xw.arg("lang", doc="zh (default) or en")
 @xw.ret(index=False, header=False)

@@ -58,7 +58,9 @@ class OpenpyxlBook:
 
             data = python_calamine.CalamineWorkbook.from_path(str(self.source)).get_sheet_by_name(sheet)
             start = data.start or (0, 0)
-            values = [[None if v == "" else v for v in row] for row in data.to_python(skip_empty_area=True)]
+            cells = self.wb[sheet]._cells
+            values = [[v if v != "" else _error_or_blank(cells, start[0] + 1 + i, start[1] + 1 + j)
+                       for j, v in enumerate(row)] for i, row in enumerate(data.to_python(skip_empty_area=True))]
             return values, start[0] + 1, start[1] + 1
         ws = self.wb[sheet]
         first_row, first_col = ws.min_row, ws.min_column
@@ -182,6 +184,12 @@ class OpenpyxlBook:
         made.y_axis.delete = False
         made.x_axis.delete = False
         ws.add_chart(made, f"{column_letter(chart.anchor[1])}{chart.anchor[0]}")
+
+
+def _error_or_blank(cells: dict, row: int, col: int) -> str | None:
+    """calamine shows an error cell (#N/A …) as ''; openpyxl knows it was an error."""
+    cell = cells.get((row, col))
+    return cell.value if cell is not None and cell.data_type == "e" else None
 
 
 def _set(cell, value: Any, number_format: str | None) -> None:

@@ -46,7 +46,7 @@ class XlwingsBook:
     def read(self, sheet: str) -> SheetData:
         ws = self.book.sheets[sheet]
         used = ws.used_range
-        values = used.options(ndim=2).value or [[]]
+        values = used.options(ndim=2, err_to_str=True).value or [[]]  # error cells as "#N/A" text: noted
         bounds, name = None, None
         tables = list(getattr(ws, "tables", []) or [])
         if tables:
