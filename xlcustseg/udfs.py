@@ -123,7 +123,7 @@ def _answer(shape: _Shape, result: SegmentResult, row_of: np.ndarray, values: pd
 
 # ------------------------------------------------------------------ value tiers
 @xw.func(category=CATEGORY)
-@xw.arg("revenues", ndim=2, err_to_str=True, doc="销售额 (a column, or one cell with its population as the second argument)")
+@xw.arg("revenues", ndim=2, err_to_str=True, doc="销售额 (a column, or one cell against its population)")
 @xw.arg("basis", doc="count (default), revenue_share or threshold — or the population range B$2:B$5000")
 @xw.arg("cutoffs", doc="cut-offs, e.g. '5%,20%' (count), '80%,95%' (revenue_share) or amounts (threshold)")
 @xw.ret(index=False, header=False)
