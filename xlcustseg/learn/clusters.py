@@ -36,11 +36,17 @@ def feature_matrix(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Signed log1p of every column, standardised; and the mask of complete rows."""
     values = features.to_numpy(dtype="float64", na_value=np.nan)
     complete = ~np.isnan(values).any(axis=1)
-    logged = np.sign(values[complete]) * np.log1p(np.abs(values[complete]))
+    kept = values if complete.all() else values[complete]
+    if (kept >= 0).all():
+        logged = np.log1p(kept)
+    else:  # refunds can make M negative: keep the sign
+        logged = np.sign(kept) * np.log1p(np.abs(kept))
     if not complete.any():
         return logged, complete
+    logged -= logged.mean(axis=0)  # as StandardScaler, in place
     spread = logged.std(axis=0)
-    return (logged - logged.mean(axis=0)) / np.where(spread > 0, spread, 1.0), complete  # as StandardScaler
+    logged /= np.where(spread > 0, spread, 1.0)
+    return logged, complete
 
 
 def choose_k(matrix: np.ndarray, k_range: range = range(2, 9), seed: int = 0) -> dict[int, float]:
