@@ -77,5 +77,6 @@ def _distinct_orders(lines: FieldTable, codes: np.ndarray, ok: np.ndarray,
         key = days[ok].astype("datetime64[D]").astype(np.int64)
         key = key - key.min(initial=0)
     width = int(key.max(initial=0)) + 1
-    pairs = pd.unique(codes[ok].astype(np.int64) * width + key)
-    return np.bincount(pairs // width, minlength=k).astype(float)
+    customer = codes[ok].astype(np.int64)
+    first_time = ~pd.Series(customer * width + key).duplicated().to_numpy()  # each (customer, order) once
+    return np.bincount(customer[first_time], minlength=k).astype(float)

@@ -37,10 +37,8 @@ def feature_matrix(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     values = features.to_numpy(dtype="float64", na_value=np.nan)
     complete = ~np.isnan(values).any(axis=1)
     kept = values if complete.all() else values[complete]
-    if (kept >= 0).all():
-        logged = np.log1p(kept)
-    else:  # refunds can make M negative: keep the sign
-        logged = np.sign(kept) * np.log1p(np.abs(kept))
+    # refunds can make M negative: keep the sign (the plain log1p is the fast path)
+    logged = np.log1p(kept) if (kept >= 0).all() else np.sign(kept) * np.log1p(np.abs(kept))
     if not complete.any():
         return logged, complete
     logged -= logged.mean(axis=0)  # as StandardScaler, in place
