@@ -76,7 +76,8 @@ def chinese_customers(n: int = 2000, seed: int = 2024) -> Path:
     ws["A1"].font = Font(size=16, bold=True)
     ws["A2"] = "制表：华东销售部    数据截至 2024-12-31"
     header = ["客户编号", "客户名称", "行业", "地区", "销售额（元）", "订单数", "首次购买日期", "最近购买日期",
-              "最近联系日期", "跟进状态", "需求程度"]
+              "最近联系日期", "跟进状态", "需求程度", "有预算", "决策权", "有需求"]
+    man = np.random.default_rng(seed + 1)  # its own stream: the other columns stay as they were
     ws.append([])
     ws.append(header)
     for cell in ws[4]:
@@ -90,7 +91,8 @@ def chinese_customers(n: int = 2000, seed: int = 2024) -> Path:
         row = [f"KH{i + 1:05d}", _name(rng, i), rng.choice(INDUSTRIES), rng.choice(CITIES),
                _money(rng, revenue), orders, _date(rng, first) if orders else None,
                _date(rng, last) if orders else None, _date(rng, min(contact, AS_OF)),
-               rng.choice(STAGES), rng.choice(["高", "中", "低"])]
+               rng.choice(STAGES), rng.choice(["高", "中", "低"]),
+               *man.choice(["是", "否", "有", "无", "Y", "N", "✓", "×", None], size=3).tolist()]
         if i % 250 == 17:
             row[4] = rng.choice(["待确认", "#N/A", "见附件"])  # what cannot be read
         if i % 400 == 33:

@@ -89,6 +89,12 @@ def test_functions_give_the_pipelines_classes_on_the_chinese_sample(zh_pipeline)
     assert_same(flat(udfs.custquadrant(col["销售额（元）"], need)),
                 udfs_labels(classes["quadrant"], "quadrant"))
     assert_same(flat(udfs.custgrade(stage)), classes["followup"])
+    contact = column(ZH, "客户名单", 4, "最近联系日期")
+    grades = [[g if pd.notna(g) else None] for g in classes["followup"]]
+    for got, want in zip(flat(udfs.custnextcontact(grades, contact)), classes["followup_next"], strict=True):
+        assert (got is None or str(got).startswith("#")) if pd.isna(want) else pd.Timestamp(got) == want
+    money, authority, need_flag = (column(ZH, "客户名单", 4, h) for h in ("有预算", "决策权", "有需求"))
+    assert_same(flat(udfs.custman(money, authority, need_flag)), classes["man_code"])
     components = [[r[0], o[0]] for r, o in zip(col["销售额（元）"], col["订单数"], strict=True)]
     scores = flat(udfs.custscore(components, [[40, 20]]))
     for got, want in zip(scores, classes["score"], strict=True):
@@ -167,7 +173,7 @@ def test_one_click_on_the_json_book_writes_the_pipelines_values(zh_pipeline):
             else:
                 assert (got if got not in ("", None) else None) == want
     columns = sorted(w["start_column"] for w in writes)
-    assert columns == list(range(11, 11 + 13))  # L… : right of the table, one array write per column
+    assert columns == list(range(14, 14 + 13))  # O… : right of the table, one array write per column
     assert any(a["func"] == "alert" for a in actions)
 
 

@@ -55,8 +55,8 @@ def test_output_keeps_input_and_appends_columns(zh_output):
             assert ws.cell(row, col).value == orig.cell(row, col).value
     assert ws["A1"].font.bold and ws["A4"].fill.fgColor.rgb == orig["A4"].fill.fgColor.rgb
     headers = header_row(ws, 4)
-    assert headers[11:11 + 12] == output_headers("zh")
-    assert headers[23] == "销售额(数值)"
+    assert headers[14:14 + 12] == output_headers("zh")
+    assert headers[26] == "销售额(数值)"
 
 
 def test_written_classes_equal_segment(zh_output):

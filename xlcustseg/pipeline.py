@@ -21,7 +21,7 @@ from xlcustseg.fields.reader import FieldTable, body_of, read_fields
 from xlcustseg.notes import NoteBook, per_row
 from xlcustseg.orders import aggregate
 from xlcustseg.settings import Settings
-from xlcustseg.strategies import combined_strategy, labels, shortest_cadence
+from xlcustseg.strategies import combined_strategy, labels, lookup, shortest_cadence
 from xlcustseg.summary import build_summary
 
 #: the fields some scheme can use; a table with none of them has nothing to segment.
@@ -326,6 +326,10 @@ def _followup(c, out, settings, lang, notes, warnings) -> None:
     _note_rows(c, "stage", (stage.notna() & grades.isna()).to_numpy(), notes, "unknown_stage")
     since = _days_before(out.attrs["as_of"], c.get("last_contact"), c.n)
     out["suggested_grade"] = schemes.suggested_grades(grades, since, settings["followup.demote_after_days"])
+    if c.has("last_contact"):  # the grade's own next follow-up (the output's next contact weighs every class)
+        cadence = lookup(grades, "followup", "cadence_days", settings).astype("float64")
+        last = c.values["last_contact"].reset_index(drop=True).astype("datetime64[ns]")
+        out["followup_next"] = schemes.next_followup(last.dt.normalize(), cadence)
 
 
 def _scorecard(c, out, settings, lang, notes, warnings) -> None:
