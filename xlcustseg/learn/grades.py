@@ -115,7 +115,10 @@ def _model(numeric: list[str], categorical: list[str], max_depth: int, seed: int
 
 
 def tree_rules(model: Pipeline, lang: str = "zh") -> list[str]:
-    """Every leaf as a sentence: 'IF 销售额 > 12000 且 订单数 ≤ 3 THEN A (置信度 93%, 40 行)'."""
+    """Every leaf as a sentence: '如果 销售额 > 50,000 且 地区 = 华东，则 A（置信度 93%，40 行）'.
+
+    Conditions on the same column are merged into the tightest bounds.
+    """
     tree = model.named_steps["tree"].tree_
     names = list(model.named_steps["prepare"].get_feature_names_out())
     categorical = _categorical_names(model)
@@ -123,30 +126,60 @@ def tree_rules(model: Pipeline, lang: str = "zh") -> list[str]:
     zh = lang == "zh"
     rules: list[str] = []
 
-    def condition(feature: int, threshold: float, left: bool) -> str:
-        name = names[feature]
-        if name in categorical:  # one-hot column "行业_制造业": value 0/1
-            column, value = categorical[name]
-            equal = not left
-            return f"{column} {'=' if equal else '≠'} {value}"
-        return f"{name} {'≤' if left else '>'} {threshold:,.4g}"
-
-    def walk(node: int, path: list[str]) -> None:
+    def walk(node: int, path: list[tuple[int, float, bool]]) -> None:
         if tree.children_left[node] == tree.children_right[node]:
             counts = tree.value[node][0]
             share = counts / counts.sum()
             best = int(share.argmax())
             n = int(tree.n_node_samples[node])
-            when = (" 且 " if zh else " and ").join(path) or ("所有行" if zh else "all rows")
+            conditions = _merge(path, names, categorical)
+            when = (" 且 " if zh else " and ").join(conditions) or ("所有行" if zh else "all rows")
             rules.append(f"如果 {when}，则 {classes[best]}（置信度 {share[best]:.0%}，{n} 行）" if zh
                          else f"If {when}, then {classes[best]} (confidence {share[best]:.0%}, {n} rows)")
             return
-        feature, threshold = tree.feature[node], tree.threshold[node]
-        walk(tree.children_left[node], [*path, condition(feature, threshold, True)])
-        walk(tree.children_right[node], [*path, condition(feature, threshold, False)])
+        feature, threshold = int(tree.feature[node]), float(tree.threshold[node])
+        walk(tree.children_left[node], [*path, (feature, threshold, True)])
+        walk(tree.children_right[node], [*path, (feature, threshold, False)])
 
     walk(0, [])
     return rules
+
+
+def _merge(path: list[tuple[int, float, bool]], names: list[str],
+           categorical: dict[str, tuple[str, str]]) -> list[str]:
+    """Tightest bounds per numeric column; one-hot splits as = / ≠ (a category once equal says it all)."""
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    equal: dict[str, str] = {}
+    unequal: dict[str, list[str]] = {}
+    for feature, threshold, left in path:
+        name = names[feature]
+        if name in categorical:
+            column, value = categorical[name]
+            if left:
+                unequal.setdefault(column, []).append(value)
+            else:
+                equal[column] = value
+        elif left:
+            high[name] = min(high.get(name, threshold), threshold)
+        else:
+            low[name] = max(low.get(name, threshold), threshold)
+    out = []
+    for name in dict.fromkeys([*low, *high]):
+        if name in low:
+            out.append(f"{name} > {_number(low[name])}")
+        if name in high:
+            out.append(f"{name} ≤ {_number(high[name])}")
+    for column in dict.fromkeys([*equal, *unequal]):
+        if column in equal:
+            out.append(f"{column} = {equal[column]}")
+        else:
+            out.extend(f"{column} ≠ {value}" for value in unequal[column])
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def _categorical_names(model: Pipeline) -> dict[str, tuple[str, str]]:
