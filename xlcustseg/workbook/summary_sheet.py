@@ -83,6 +83,10 @@ def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns
     if clusters is not None:
         at = anchors.get("xcs_clusters", (anchors["xcs_curve"][0] + 24, anchors["xcs_curve"][1]))
         _clusters(book, sheet_name, at, clusters, data, zh)
+    elif "xcs_clusters" in anchors:
+        hint = ("未聚类：在设置表中把 cluster.enabled 设为 是，或运行 xlcustseg cluster" if zh
+                else "No clusters: set cluster.enabled to yes on the settings sheet, or run xlcustseg cluster")
+        book.write_block(sheet_name, *anchors["xcs_clusters"], [[hint]])
 
 
 def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: bool) -> None:
