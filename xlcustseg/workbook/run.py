@@ -24,7 +24,7 @@ from xlcustseg.columns import (
 )
 from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
-from xlcustseg.workbook.port import SheetData, WorkbookPort, column_letter, quote_sheet
+from xlcustseg.workbook.port import SheetData, WorkbookPort, column_letter
 from xlcustseg.workbook.summary_sheet import DataColumns, fill_summary
 
 MOVED_WARNING = 0.20  # warn when a re-run moves more than this share of customers between tiers
@@ -290,9 +290,3 @@ def _summary(book: WorkbookPort, report: RunReport, data: SheetData, clusters: p
                      else f"{report.moved_share:.0%} of customers changed tier since the last run")
     fill_summary(book, name, result, columns, extra_warnings=extra, clusters=clusters)
     report.summary_sheet = name
-
-
-def data_reference(report: RunReport, key: str) -> str:
-    """'Sheet'!$K$2:$K$2001 — the range of one of our columns (for docs and tests)."""
-    letter = column_letter(report.columns[key])
-    return f"{quote_sheet(report.output_sheet)}!${letter}${report.first_data_row}:${letter}${report.last_data_row}"
