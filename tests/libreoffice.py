@@ -18,7 +18,7 @@ def soffice() -> str:
         return found
     if os.environ.get("CI"):
         pytest.fail("LibreOffice (soffice) is required under CI: scripts/setup.sh installs libreoffice-calc")
-    pytest.skip("LibreOffice is not installed (scripts/setup.sh installs it)")
+    pytest.skip("LibreOffice is not installed (outside CI only; scripts/setup.sh installs it)")
     raise AssertionError("unreachable")
 
 
