@@ -36,22 +36,22 @@ def flat(cells: list[list]) -> list:
     return [None if v == "" else v for r in cells for v in r]
 
 
+def file_pipeline(source: Path, folder: Path):
+    """The command line's run on a sample: its report and the saved output."""
+    book, _ = open_book(source)
+    report = segment_book(book)
+    book.save(folder / "out.xlsx")
+    return report, folder / "out.xlsx"
+
+
 @pytest.fixture(scope="module")
 def zh_pipeline(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zh") / "zh.xlsx"
-    book, _ = open_book(ZH)
-    report = segment_book(book)
-    book.save(out)
-    return report, out
+    return file_pipeline(ZH, tmp_path_factory.mktemp("zh"))
 
 
 @pytest.fixture(scope="module")
 def en_pipeline(tmp_path_factory):
-    out = tmp_path_factory.mktemp("en") / "en.xlsx"
-    book, _ = open_book(EN)
-    report = segment_book(book)
-    book.save(out)
-    return report, out
+    return file_pipeline(EN, tmp_path_factory.mktemp("en"))
 
 
 def udfs_labels(keys: pd.Series, scheme: str) -> pd.Series:

@@ -136,3 +136,16 @@ def test_personality_keys():
     known = DEFAULTS.classes("personality")
     got = schemes.personality_keys(pd.Series(["理智型", "理智", "分析型客户", "外星型", None]), known)
     assert listed(got) == ["理智型", "理智型", "分析型", None, None]
+
+
+def test_purchase_on_record_and_unknown():
+    last = pd.Series([pd.Timestamp("2024-01-01"), pd.NaT, pd.NaT, pd.NaT])
+    orders = series([np.nan, 2, 0, np.nan])
+    unreadable = np.array([False, False, False, True])  # row 3: a cell we could not read
+    got = schemes.purchase_on_record([last], [orders], unreadable)
+    assert listed(got) == [True, True, False, None]
+
+
+def test_without_revenue_is_blank_or_zero_but_not_unreadable():
+    got = schemes.without_revenue(series([0, np.nan, 5, np.nan, -3]), np.array([False, False, False, True, False]))
+    assert got.tolist() == [True, True, False, False, False]

@@ -160,23 +160,14 @@ def _days_before(as_of: pd.Timestamp | None, dates: pd.Series | None, n: int) ->
 
 
 def _purchased(c: FieldTable, recency: pd.Series) -> pd.Series:
-    """True / False / NA (unknown because a cell could not be read)."""
-    n = c.n
-    yes = pd.Series(False, index=pd.RangeIndex(n))
-    for name in ("last_date", "first_date"):
-        if c.has(name):
-            yes |= c.values[name].notna().to_numpy()
-    yes |= recency.notna().to_numpy()
-    for name in ("orders", "revenue"):
-        if c.has(name):
-            yes |= (c.values[name] > 0).fillna(False).to_numpy()
-    unknown = np.zeros(n, dtype=bool)
+    """True / False / NA (unknown because a cell could not be read): the lifecycle scheme's rule."""
+    unreadable = np.zeros(c.n, dtype=bool)
     for name in ("last_date", "first_date", "orders", "revenue", "recency"):
         if name in c.problems:
-            unknown |= c.problems[name]
-    result = pd.Series(yes.to_numpy(), dtype="boolean")
-    result[unknown & ~yes.to_numpy()] = pd.NA
-    return result
+            unreadable |= c.problems[name]
+    evidence = [_col(c, n) for n in ("last_date", "first_date") if c.has(n)] + [recency]
+    amounts = [_col(c, n) for n in ("orders", "revenue") if c.has(n)]
+    return schemes.purchase_on_record(evidence, amounts, unreadable)
 
 
 # ---------------------------------------------------------------- schemes
@@ -289,9 +280,7 @@ def _quadrants(c, out, settings, lang, notes, warnings) -> None:
     if not c.has("revenue", "need"):
         out["quadrant"] = None
         return
-    # SCHEMES.md: "prospects with no revenue" — blank or zero revenue (an unreadable one is unknown)
-    unreadable = pd.Series(c.problems.get("revenue", np.zeros(c.n, dtype=bool)))
-    prospect = (out["revenue"].fillna(0) == 0) & ~unreadable
+    prospect = schemes.without_revenue(out["revenue"], c.problems.get("revenue", np.zeros(c.n, dtype=bool)))
     value_high = schemes.is_high(out["revenue"].where(~prospect), settings["quadrant.value_threshold"])
     need_high = schemes.is_high(c.values["need"].reset_index(drop=True),
                                 settings["quadrant.need_threshold"], c.level_words.get("need", False))

@@ -259,8 +259,8 @@ def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
 def custgrade(stages: Cells) -> list[list[Any]]:
     """跟进等级 S/A/B/C/D from the stage, through the settings' stage mapping."""
     shape = _Shape(stages)
-    grades = schemes.followup_grades(parse_text(pd.Series(shape.flat, dtype=object)), DEFAULTS["followup.stage_map"])
     text = parse_text(pd.Series(shape.flat, dtype=object))
+    grades = schemes.followup_grades(text, DEFAULTS["followup.stage_map"])
     out = [g if pd.notna(g) else (_reason_text("unknown_stage") if pd.notna(t) else None)
            for g, t in zip(grades, text, strict=True)]
     return shape.back(out)

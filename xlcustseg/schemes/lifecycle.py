@@ -29,3 +29,21 @@ def lifecycle_stages(first_age: pd.Series, last_age: pd.Series, purchased: pd.Se
     result[bought.eq(False).fillna(False).to_numpy()] = "prospect"
     result[bought.isna().to_numpy()] = None
     return result
+
+
+def purchase_on_record(evidence: list[pd.Series], amounts: list[pd.Series], unreadable: np.ndarray) -> pd.Series:
+    """True / False / NA: has the customer bought at all?
+
+    evidence: columns whose presence proves a purchase (first/last date, recency);
+    amounts: columns proving it when positive (orders, revenue); unreadable: rows where
+    one of those cells could not be read — unknown unless other evidence proves a purchase.
+    """
+    n = len(unreadable)
+    yes = np.zeros(n, dtype=bool)
+    for series in evidence:
+        yes |= series.notna().to_numpy()
+    for series in amounts:
+        yes |= (series.astype("float64") > 0).fillna(False).to_numpy(dtype=bool)
+    result = pd.Series(yes, dtype="boolean")
+    result[unreadable & ~yes] = pd.NA
+    return result

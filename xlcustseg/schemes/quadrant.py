@@ -31,3 +31,8 @@ def quadrants(value_high: pd.Series, need_high: pd.Series, potential_high: pd.Se
     number = 1 + np.where(is_prospect, 4, 0) + np.where(high_value, 0, 2) + np.where(high_need, 0, 1)
     keys = np.char.add("q", number.astype(str)).astype(object)
     return pd.Series(np.where(known, keys, None), index=value_high.index, dtype=object)
+
+
+def without_revenue(revenue: pd.Series, unreadable: np.ndarray) -> pd.Series:
+    """Prospects of the quadrant scheme: no revenue (blank or zero); an unreadable revenue is not 'none'."""
+    return (revenue.astype("float64").fillna(0) == 0) & ~pd.Series(unreadable, index=revenue.index)
