@@ -15,8 +15,8 @@ import pytest
 import python_calamine
 from oletools.olevba import VBA_Parser
 
-from xlcustseg.addin import AddinError, build, template_path
 from xlcustseg.cli import main as cli
+from xlcustseg.excel.addin import AddinError, build, template_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LITE = ROOT / "workbook_templates" / "lite"
@@ -45,7 +45,7 @@ def test_config_sheet_is_switched_on_with_our_udf_module(addin, tmp_path):
     assert book.sheet_names == [f"{project}.conf"]  # the sheet the VBA reads: PROJECT_NAME & ".conf"
     rows = book.get_sheet_by_name(f"{project}.conf").to_python()
     config = {r[0]: r[1] for r in rows}
-    assert config["UDF Modules"] == "xlcustseg.udfs"
+    assert config["UDF Modules"] == "xlcustseg.excel.udfs"
     assert set(config) >= {"Interpreter_Win", "Interpreter_Mac", "PYTHONPATH"}
 
 
@@ -81,7 +81,7 @@ import xlwings as xw
 from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call
 import main as lite
 import jsonbook
-from xlcustseg import udfs
+from xlcustseg.excel import udfs
 meta = custom_functions_meta(lite)
 def call(name, *args):
     data = {"func_name": name, "args": list(args), "caller_address": "Sheet1!A1", "formula_name": name.upper(),

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlcustseg import main, udfs
+from xlcustseg import main
+from xlcustseg.excel import udfs
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.run import segment_book
 
@@ -194,7 +195,7 @@ import asyncio, datetime as dt, json, os, sys
 os.environ["XLWINGS_ON_SERVER"] = "true"
 import xlwings as xw
 from xlwings.server import custom_functions_call, custom_functions_meta
-import xlcustseg.udfs as udfs
+import xlcustseg.excel.udfs as udfs
 meta = custom_functions_meta(udfs)
 def call(name, *args):
     data = {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],

@@ -147,7 +147,7 @@ def test_cluster_command_adds_a_column_and_a_profile(tmp_path):
 
 
 def test_custcluster_spills_the_cluster_names():
-    from xlcustseg import udfs
+    from xlcustseg.excel import udfs
 
     features, truth = planted_groups(60)
     rows = features.to_numpy().tolist()

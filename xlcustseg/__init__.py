@@ -14,6 +14,6 @@ __all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "_
 
 def main(book=None):
     """The ribbon button: segment the active sheet of `book` (default: `xw.Book.caller()`)."""
-    from xlcustseg.ribbon import main as run
+    from xlcustseg.excel.ribbon import main as run
 
     return run(book)

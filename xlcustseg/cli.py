@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from xlcustseg import __version__
+
     parser = argparse.ArgumentParser(prog="xlcustseg", description="Customer segmentation for Excel workbooks.")
+    parser.add_argument("--version", action="version", version=f"xlcustseg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     seg = commands.add_parser("segment", help="segment the customer table of a workbook",
                               description="Segment the customer table (or order lines) of a workbook and write "
@@ -87,11 +90,56 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_addin_build)
     install = actions.add_parser("install", help="install the add-in into Excel (Windows and macOS)")
     install.set_defaults(run=_addin_install)
+
+    lite = commands.add_parser("lite", help="the xlwings Lite bundle (main.py and requirements.txt)")
+    lite_actions = lite.add_subparsers(dest="action", required=True)
+    lite_build = lite_actions.add_parser("build", help="write main.py (carrying xlcustseg) and requirements.txt")
+    lite_build.add_argument("folder", type=Path, nargs="?", default=Path("xlcustseg-lite"),
+                            help="where to write them (default: ./xlcustseg-lite)")
+    lite_build.set_defaults(run=_lite_build)
+
+    sample = commands.add_parser("sample", help="write the two bundled sample workbooks, to try the tool on")
+    sample.add_argument("folder", type=Path, nargs="?", default=Path("."), help="where to write them (default: .)")
+    sample.set_defaults(run=_sample)
+
+    doctor = commands.add_parser("doctor", help="print what a support call needs: Python, xlwings, add-in, config")
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
+def _lite_build(args: argparse.Namespace) -> int:
+    from xlcustseg.excel.lite import LiteError, build
+
+    try:
+        written = build(args.folder)
+    except LiteError as exc:
+        raise CommandError(str(exc)) from None
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from xlcustseg.samples import write_samples
+
+    try:
+        written = write_samples(args.folder)
+    except OSError as exc:
+        raise CommandError(f"could not write the samples to {args.folder}: {exc.strerror or exc}.") from None
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from xlcustseg.excel.doctor import report
+
+    print(report())
+    return 0
+
+
 def _addin_build(args: argparse.Namespace) -> int:
-    from xlcustseg.addin import AddinError, build
+    from xlcustseg.excel.addin import AddinError, build
 
     try:
         path = build(args.output)
@@ -102,7 +150,7 @@ def _addin_build(args: argparse.Namespace) -> int:
 
 
 def _addin_install(args: argparse.Namespace) -> int:
-    from xlcustseg.addin import AddinError, install
+    from xlcustseg.excel.addin import AddinError, install
 
     try:
         print(install())

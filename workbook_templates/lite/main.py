@@ -9,7 +9,7 @@ import xlwings as xw
 from xlwings import func, script
 
 from xlcustseg import main as segment_workbook
-from xlcustseg import udfs
+from xlcustseg.excel import udfs
 
 
 @script(button="[segment]Sheet1!A1", show_taskpane=True)

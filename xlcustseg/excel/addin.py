@@ -8,7 +8,7 @@ byte for byte):
   button (its callback, RibbonMyAddin.RunMain, runs
   `import <file name>; <file name>.main()`, so the file must be xlcustseg.xlam);
 - the config sheet the VBA reads (`<PROJECT_NAME>.conf`; the template ships it
-  switched off as `_myaddin.conf`): switched on, with UDF Modules = xlcustseg.udfs.
+  switched off as `_myaddin.conf`): switched on, with UDF Modules = xlcustseg.excel.udfs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 ADDIN_NAME = "xlcustseg.xlam"
-CONFIG = {"UDF Modules": "xlcustseg.udfs"}
+CONFIG = {"UDF Modules": "xlcustseg.excel.udfs"}
 CUSTOM_UI = """<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
     <ribbon>
         <tabs>
