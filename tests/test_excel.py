@@ -117,11 +117,12 @@ def test_functions_give_the_pipelines_classes_on_the_english_sample(en_pipeline)
 
 
 def test_blank_in_blank_out_and_readable_errors():
-    assert udfs.custtier([[None], [None]]) == [[""], [""]]
-    got = flat(udfs.custtier([[100], ["abc"], ["#N/A"], [None]]))
+    assert udfs.custtier([[None], [None]]) == [[""]]  # nothing used: one blank cell, not a spill of blanks
+    got = flat(udfs.custtier([[100], ["abc"], ["#N/A"], [None], [50], [None], [None]]))
     assert got[0] == "A" and got[1].startswith("#VALUE! 不是数字") and got[2].startswith("#VALUE! 是 Excel 错误值")
-    assert got[3] is None
-    assert udfs.custtier([[1, 2, 3]]) == [["C", "B", "A"]] or len(udfs.custtier([[1, 2, 3]])[0]) == 3
+    assert got[3] is None and got[4] == "C" and len(got) == 5  # a blank inside stays blank; trailing rows trimmed
+    column = [v[0] for v in udfs.custtier([[v] for v in range(1, 41)])]
+    assert udfs.custtier([list(range(1, 41))]) == [column]  # a row in, a row out
     assert udfs.custstrategy("Z")[0][0].startswith("#N/A")
     assert udfs.custscore([[1, 2]], [[1]])[0][0].startswith("#VALUE!")
     assert udfs.custnextcontact([["A"]], [[dt.datetime(2024, 1, 1)]]) == [[dt.datetime(2024, 1, 4)]]

@@ -4,83 +4,47 @@ Every route exposes these same functions: the desktop add-in (`xlcustseg.excel.u
 decorated with xlwings' `@xw.func`) and xlwings Lite (the bundle's `main.py`,
 decorated with Lite's `@func`), both through `exported()`.
 
-Every function builds a small table from its arguments and runs the same
-`segment()` (or scheme function) as the one-click run, so a cell gives the
-pipeline's class. They never raise into Excel: a blank gives a blank, a value
+Each function converts its ranges once (`xlcustseg.cells.Grid`) and runs the same
+`segment()` or scheme function as the one-click run, so a cell gives the
+pipeline's class whatever form its value arrives in (a datetime, a serial
+number, a text). They never raise into Excel: a blank gives a blank, a value
 that cannot be read gives a text beginning with an Excel error code, e.g.
-`#VALUE! 不是数字 (not a number)`.
-
-Arguments arrive as Excel sends them: a 2-D list for a range, a scalar for a
-single cell, None for blanks, floats for numbers, datetimes for dates.
+`#VALUE! 不是数字 (not a number)`. A whole-column reference answers for its used
+rows only; a row of values gets a row of answers.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from xlcustseg import schemes
-from xlcustseg.fields.values import REASONS, parse_numbers, parse_text
+from xlcustseg.cells import Cells, Grid, error_text, looks_like_dates, scalar, used_rows
+from xlcustseg.fields.values import REASONS, parse_dates, parse_numbers, parse_text
 from xlcustseg.notes import SCHEME_REASONS
 from xlcustseg.pipeline import SegmentResult, segment
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError
 from xlcustseg.strategies import labels, lookup
 
 CATEGORY = "xlcustseg"
-Cells = Any  # a scalar or a 2-D list, as Excel hands them over
-
-
-class _Shape:
-    """Remembers the shape of the main argument, to answer in the same shape."""
-
-    def __init__(self, value: Cells):
-        rows = value if isinstance(value, list) else [[value]]
-        rows = [r if isinstance(r, list) else [r] for r in rows] or [[None]]
-        self.rows, self.cols = len(rows), max(len(r) for r in rows)
-        self.flat = [v for r in rows for v in (r + [None] * (self.cols - len(r)))]
-
-    def back(self, values: Sequence[Any]) -> list[list[Any]]:
-        out = [_excel(v) for v in values]
-        if self.rows == 1 and self.cols > 1:
-            return [out]
-        if self.cols == 1:
-            return [[v] for v in out]
-        return [out[i * self.cols:(i + 1) * self.cols] for i in range(self.rows)]
-
-
-def _flat(value: Cells) -> list[Any]:
-    return _Shape(value).flat
-
-
-def _excel(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _error(code: str, zh: str, en: str) -> str:
-    return f"{code} {zh} ({en})"
+TIER_BASES = ("count", "revenue_share", "threshold")
 
 
 def _guard(func: Callable) -> Callable:
     """A function that never raises into Excel: an unexpected failure becomes a #VALUE! text."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args):
         try:
-            return func(*args, **kwargs)
+            return func(*args)
         except SettingsError as exc:
-            return [[_error("#VALUE!", f"参数 {exc.key} 无效", f"bad argument {exc.key}: {exc.reason}")]]
+            return [[error_text("#VALUE!", f"参数 {exc.key} 无效", f"bad argument {exc.key}: {exc.reason}")]]
         except Exception as exc:
-            return [[_error("#VALUE!", "无法计算", f"{type(exc).__name__}: {exc}")]]
+            return [[error_text("#VALUE!", "无法计算", f"{type(exc).__name__}: {exc}")]]
 
     return wrapper
 
@@ -88,237 +52,248 @@ def _guard(func: Callable) -> Callable:
 def _reason_text(reason: str) -> str:
     zh, en = {**REASONS, **SCHEME_REASONS}.get(reason, (reason, reason))
     code = "#N/A" if reason in ("prospect", "no_purchase_date") else "#VALUE!"
-    return _error(code, zh, en)
+    return error_text(code, zh, en)
+
+
+def _lang(value: Cells) -> str:
+    return "en" if str(scalar(value) or "").strip().lower() == "en" else "zh"
 
 
 def _settings(**values: Any) -> Settings:
-    given = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+    given = {k: scalar(v) for k, v in values.items() if scalar(v) is not None and str(scalar(v)).strip() != ""}
     return DEFAULTS.replace(given) if given else DEFAULTS
 
 
-def _run(columns: dict[str, list[Any]], settings: Settings) -> tuple[SegmentResult, np.ndarray]:
+def _run(columns: dict[str, np.ndarray], settings: Settings) -> tuple[SegmentResult, np.ndarray]:
     """segment() on a table built from the arguments; and each input row's result row (-1: blank row)."""
-    n = max(len(v) for v in columns.values())
-    frame = pd.DataFrame({h: pd.Series(v + [None] * (n - len(v)), dtype=object) for h, v in columns.items()})
-    result = segment(frame, settings)
+    n = len(next(iter(columns.values())))
+    result = segment(pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in columns.items()}), settings)
     row_of = np.full(n, -1)
     row_of[np.asarray(result.source_rows, dtype=int)] = np.arange(len(result.table))
     return result, row_of
 
 
-def _answer(shape: _Shape, result: SegmentResult, row_of: np.ndarray, values: pd.Series,
-            blank_without_note: bool = True) -> list[list[Any]]:
-    """Per input row: the value, or the first note's error text, or blank."""
-    first_note = result.notes.dropna(subset=["row"]).drop_duplicates("row").set_index("row")["reason"]
-    out: list[Any] = []
-    for i in range(shape.rows * shape.cols):
-        r = row_of[i] if i < len(row_of) else -1
-        if r < 0:
-            out.append(None)
-        elif pd.notna(values.iloc[r]):
-            out.append(values.iloc[r])
-        elif r in first_note.index:
-            out.append(_reason_text(first_note.loc[r]))
-        else:
-            out.append(None)
-    return shape.back(out)
+def _answer(result: SegmentResult, row_of: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Per input row: the value, else the text of the row's first note, else blank."""
+    reason_text = np.full(len(result.table) + 1, None, dtype=object)  # the extra last slot: blank rows
+    notes = result.notes.dropna(subset=["row"]).drop_duplicates("row")
+    reason_text[notes["row"].to_numpy(dtype=int)] = [_reason_text(r) for r in notes["reason"]]
+    answers = np.append(values.to_numpy(dtype=object), None)[row_of]
+    missing = pd.isna(answers)
+    answers[missing] = reason_text[row_of][missing]
+    return answers
 
 
 # ------------------------------------------------------------------ value tiers
 @_guard
 def custtier(revenues: Cells, basis: Cells = None, cutoffs: Cells = None) -> list[list[Any]]:
     """客户等级 A/B/C: the ABC tier (top 5% A, next 15% B, the rest C) of each revenue."""
-    shape = _Shape(revenues)
-    population = None
-    if basis is not None and not isinstance(basis, str):
-        population, basis = _flat(basis), None
-    key = {"count": "tier.count_cutoffs", "revenue_share": "tier.share_cutoffs", "threshold": "tier.thresholds"}
+    grid, population = Grid.of(revenues), Grid.of(basis)
+    chosen = scalar(basis)
+    if (isinstance(chosen, str) and chosen.strip().lower() in TIER_BASES) or population.used_rows() == 0:
+        chosen = None if chosen is None else chosen.strip().lower()
+        settings = _tier_settings(chosen, scalar(cutoffs))
+        cells = grid.cells(grid.used_rows())
+        result, row_of = _run({"销售额": cells}, settings)
+        return grid.back(_answer(result, row_of, result.classes["tier"]), per_cell=True)
+    tiers = _population_tiers(tuple(population.cells(population.used_rows()).tolist()), scalar(cutoffs))
+    values = parse_numbers(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    answers = values.values.map(tiers).astype(object)
+    answers[values.values.notna().to_numpy() & answers.isna().to_numpy()] = error_text(
+        "#N/A", "不在总体中", "not in the population")
+    bad = values.problems.notna().to_numpy()
+    answers[bad] = [_reason_text(r) for r in values.problems[bad]]
+    return grid.back(answers, per_cell=True)
+
+
+def _tier_settings(basis: str | None, cutoffs: Any) -> Settings:
     settings = _settings(**{"tier.basis": basis})
-    if cutoffs is not None:
-        settings = settings.replace({"tier.basis": settings["tier.basis"], key[settings["tier.basis"]]: cutoffs})
-    if population is None:
-        result, row_of = _run({"销售额": shape.flat}, settings)
-        return _answer(shape, result, row_of, result.classes["tier"])
-    result, _ = _run({"销售额": population}, settings)
-    known = dict(zip(result.classes["revenue"].dropna(), result.classes["tier"].dropna(), strict=False))
-    values = parse_numbers(pd.Series(shape.flat, dtype=object))
-    out = []
-    for value, problem in zip(values.values, values.problems, strict=True):
-        if pd.notna(problem):
-            out.append(_reason_text(problem))
-        elif pd.isna(value):
-            out.append(None)
-        else:
-            out.append(known.get(value, _error("#N/A", "不在总体中", "not in the population")))
-    return shape.back(out)
+    if cutoffs is None:
+        return settings
+    key = {"count": "tier.count_cutoffs", "revenue_share": "tier.share_cutoffs", "threshold": "tier.thresholds"}
+    return settings.replace({"tier.basis": settings["tier.basis"], key[settings["tier.basis"]]: cutoffs})
+
+
+@functools.lru_cache(maxsize=64)
+def _population_tiers(population: tuple[Any, ...], cutoffs: Any) -> dict[float, str]:
+    """Each revenue of a population → its tier; computed once per population (=CUSTTIER(B2, B$2:B$5000) filled down)."""
+    result, _ = _run({"销售额": np.asarray(population, dtype=object)}, _tier_settings(None, cutoffs))
+    known = result.classes[["revenue", "tier"]].dropna()
+    return dict(zip(known["revenue"], known["tier"], strict=True))
 
 
 # ------------------------------------------------------------------ RFM
-def _rfm_table(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells) -> dict[str, list[Any]]:
-    first = _flat(recency_or_last_dates)
-    dated = any(hasattr(v, "year") for v in first) or any(isinstance(v, str) and not v.strip().isdigit()
-                                                              for v in first if v is not None)
-    return {("最近购买日期" if dated else "最近购买天数"): first, "订单数": _flat(frequencies),
-            "销售额": _flat(monetaries)}
+def _rfm_columns(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells) -> tuple[Grid, dict]:
+    grids = [Grid.of(recency_or_last_dates), Grid.of(frequencies), Grid.of(monetaries)]
+    n = used_rows(*grids)
+    first = grids[0].column(n)
+    header = "最近购买日期" if looks_like_dates(first) else "最近购买天数"
+    return grids[0], {header: first, "订单数": grids[1].column(n), "销售额": grids[2].column(n)}
 
 
 @_guard
-def custrfm(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells, as_of: Any = None,
-            bins: Any = None) -> list[list[Any]]:
+def custrfm(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells, as_of: Cells = None,
+            bins: Cells = None) -> list[list[Any]]:
     """RFM得分: the R, F and M scores as a code such as 545."""
-    shape = _Shape(recency_or_last_dates)
-    settings = _settings(as_of=as_of, **{"rfm.bins": bins})
-    result, row_of = _run(_rfm_table(recency_or_last_dates, frequencies, monetaries), settings)
-    return _answer(shape, result, row_of, result.classes["rfm_code"])
+    grid, table = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
+    result, row_of = _run(table, _settings(as_of=as_of, **{"rfm.bins": bins}))
+    return grid.back(_answer(result, row_of, result.classes["rfm_code"]))
 
 
 @_guard
-def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells, map: Any = None,
-                 lang: Any = None, as_of: Any = None) -> list[list[Any]]:
+def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells, map: Cells = None,
+                 lang: Cells = None, as_of: Cells = None) -> list[list[Any]]:
     """RFM分群: the RFM class (重要价值客户 … / Champions …) under the chosen map."""
-    shape = _Shape(recency_or_last_dates)
-    lang = lang if lang in ("zh", "en") else "zh"
-    settings = _settings(as_of=as_of, language=lang, **{"rfm.map": map or ("rfm8" if lang == "zh" else "rfm10")})
-    result, row_of = _run(_rfm_table(recency_or_last_dates, frequencies, monetaries), settings)
-    rfm_map = result.classes.attrs["rfm_map"]
-    return _answer(shape, result, row_of, labels(result.classes["rfm_class"], rfm_map, lang, settings))
+    lang = _lang(lang)
+    grid, table = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
+    rfm_map = scalar(map) or ("rfm8" if lang == "zh" else "rfm10")
+    settings = _settings(as_of=as_of, language=lang, **{"rfm.map": rfm_map})
+    result, row_of = _run(table, settings)
+    classes = labels(result.classes["rfm_class"], result.classes.attrs["rfm_map"], lang, settings)
+    return grid.back(_answer(result, row_of, classes))
 
 
 # ------------------------------------------------------------------ lifecycle, quadrants, MAN, follow-up
 @_guard
-def custlifecycle(first: Cells, last: Cells, orders: Cells, as_of: Any = None, lang: Any = None) -> list[list[Any]]:
+def custlifecycle(first: Cells, last: Cells, orders: Cells, as_of: Cells = None, lang: Cells = None
+                  ) -> list[list[Any]]:
     """生命周期: 潜在/新/活跃/沉默/流失客户 from the first and last purchase and the orders."""
-    shape = _Shape(last)
-    lang = lang if lang in ("zh", "en") else "zh"
+    grids = [Grid.of(last), Grid.of(first), Grid.of(orders)]
+    n = used_rows(*grids)
+    table = {"首次购买日期": grids[1].column(n), "最近购买日期": grids[0].column(n), "订单数": grids[2].column(n)}
     settings = _settings(as_of=as_of)
-    table = {"首次购买日期": _flat(first), "最近购买日期": _flat(last), "订单数": _flat(orders)}
     result, row_of = _run(table, settings)
-    return _answer(shape, result, row_of, labels(result.classes["lifecycle"], "lifecycle", lang, settings))
+    return grids[0].back(_answer(result, row_of, labels(result.classes["lifecycle"], "lifecycle", _lang(lang),
+                                                        settings)))
 
 
 @_guard
-def custquadrant(values: Cells, needs: Cells, potentials: Cells = None, lang: Any = None) -> list[list[Any]]:
+def custquadrant(values: Cells, needs: Cells, potentials: Cells = None, lang: Cells = None) -> list[list[Any]]:
     """价值×需求象限: 高价值/高需求 … 潜在低价值/低需求 (quadrants 1–8)."""
-    shape = _Shape(values)
-    lang = lang if lang in ("zh", "en") else "zh"
-    table = {"销售额": shape.flat, "需求": _flat(needs)}
+    grids = [Grid.of(values), Grid.of(needs)] + ([Grid.of(potentials)] if potentials is not None else [])
+    n = used_rows(*grids)
+    table = {"销售额": grids[0].column(n), "需求": grids[1].column(n)}
     if potentials is not None:
-        table["潜力"] = _flat(potentials)
+        table["潜力"] = grids[2].column(n)
     result, row_of = _run(table, DEFAULTS)
-    return _answer(shape, result, row_of, labels(result.classes["quadrant"], "quadrant", lang, DEFAULTS))
+    return grids[0].back(_answer(result, row_of, labels(result.classes["quadrant"], "quadrant", _lang(lang),
+                                                        DEFAULTS)))
 
 
 @_guard
 def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
     """MAN 代码: MAN, MaN, mAN … man (upper case = yes)."""
-    shape = _Shape(money)
-    result, row_of = _run({"有预算": shape.flat, "决策权": _flat(authority), "有需求": _flat(need),
-                           "客户编号": [f"r{i}" for i in range(len(shape.flat))]}, DEFAULTS)
-    return _answer(shape, result, row_of, result.classes["man_code"])
+    grids = [Grid.of(money), Grid.of(authority), Grid.of(need)]
+    n = used_rows(*grids)
+    ids = np.char.add("r", np.arange(n).astype(str)).astype(object)
+    table = {"有预算": grids[0].column(n), "决策权": grids[1].column(n), "有需求": grids[2].column(n), "客户编号": ids}
+    result, row_of = _run(table, DEFAULTS)
+    return grids[0].back(_answer(result, row_of, result.classes["man_code"]))
 
 
 @_guard
 def custgrade(stages: Cells) -> list[list[Any]]:
     """跟进等级 S/A/B/C/D from the stage, through the settings' stage mapping."""
-    shape = _Shape(stages)
-    text = parse_text(pd.Series(shape.flat, dtype=object))
-    grades = schemes.followup_grades(text, DEFAULTS["followup.stage_map"])
-    out = [g if pd.notna(g) else (_reason_text("unknown_stage") if pd.notna(t) else None)
-           for g, t in zip(grades, text, strict=True)]
-    return shape.back(out)
+    grid = Grid.of(stages)
+    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    grades = schemes.followup_grades(text, DEFAULTS["followup.stage_map"]).astype(object)
+    unknown = (grades.isna() & text.notna()).to_numpy()
+    grades[unknown] = _reason_text("unknown_stage")
+    return grid.back(grades, per_cell=True)
 
 
 @_guard
 def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
     """下次回访日期: last contact + the grade's cadence (S 1, A 3, B 7, C 30, D 90 days)."""
-    from xlcustseg.fields.values import parse_dates
-
-    shape = _Shape(grades)
-    keys = parse_text(pd.Series(shape.flat, dtype=object)).str.upper()
+    grids = [Grid.of(grades), Grid.of(last_contacts)]
+    n = used_rows(*grids)
+    keys = parse_text(pd.Series(grids[0].column(n), dtype=object)).str.upper()
     cadence = lookup(keys, "followup", "cadence_days", DEFAULTS).astype("float64")
-    dates = parse_dates(pd.Series(_flat(last_contacts), dtype=object))
-    nxt = schemes.next_followup(dates.values.reindex(keys.index), cadence)
-    out = []
-    for key, when, problem, days in zip(keys, nxt, dates.problems.reindex(keys.index), cadence, strict=True):
-        if pd.notna(problem):
-            out.append(_reason_text(problem))
-        elif pd.notna(key) and pd.isna(days):
-            out.append(_error("#VALUE!", "不是跟进等级", "not a follow-up grade"))
-        else:
-            out.append(when)
-    return shape.back(out)
+    dates = parse_dates(pd.Series(grids[1].column(n), dtype=object))
+    answers = schemes.next_followup(dates.values, cadence).astype(object)
+    not_grade = (keys.notna() & cadence.isna()).to_numpy()
+    answers[not_grade] = error_text("#VALUE!", "不是跟进等级", "not a follow-up grade")
+    bad = dates.problems.notna().to_numpy()
+    answers[bad] = [_reason_text(r) for r in dates.problems[bad]]
+    return grids[0].back(answers)
 
 
 # ------------------------------------------------------------------ scorecard, nature, strategy
 @_guard
 def custscore(components: Cells, weights: Cells) -> list[list[Any]]:
     """价值评分 0–100: weighted mean of the components' percentile ranks."""
-    rows = components if isinstance(components, list) else [[components]]
-    frame = pd.DataFrame(rows, dtype=object)
-    w = [parse_numbers(pd.Series([x], dtype=object)).values.iloc[0] for x in _flat(weights)]
-    if len(w) != frame.shape[1] or any(pd.isna(x) or x < 0 for x in w):
-        return [[_error("#VALUE!", "权重个数须与列数相同且为非负数", "one non-negative weight per column")]]
-    parsed = {j: parse_numbers(frame[j]) for j in frame.columns}
-    score = schemes.weighted_score({j: p.values for j, p in parsed.items()}, dict(zip(frame.columns, w, strict=True)))
-    bad = pd.concat([p.problems for p in parsed.values()], axis=1).bfill(axis=1).iloc[:, 0]
-    out = [_reason_text(b) if pd.notna(b) else (round(float(s), 2) if pd.notna(s) else None)
-           for s, b in zip(score, bad, strict=True)]
-    return [[v] for v in (_excel(x) for x in out)]
+    block = _used_block(Grid.of(components))
+    w = parse_numbers(pd.Series(Grid.of(weights).values.ravel(), dtype=object)).values.dropna().tolist()
+    if len(w) != block.shape[1] or any(x < 0 or not np.isfinite(x) for x in w):
+        return [[error_text("#VALUE!", "权重个数须与列数相同且为非负数", "one non-negative weight per column")]]
+    parsed = [parse_numbers(pd.Series(block[:, j], dtype=object)) for j in range(block.shape[1])]
+    score = schemes.weighted_score({j: p.values for j, p in enumerate(parsed)}, dict(enumerate(w)))
+    answers = score.round(2).astype(object)
+    bad = pd.concat([p.problems for p in parsed], axis=1).bfill(axis=1).iloc[:, 0]
+    answers[bad.notna().to_numpy()] = [_reason_text(r) for r in bad.dropna()]
+    return _column(answers)
+
+
+def _used_block(grid: Grid) -> np.ndarray:
+    """A block whose rows are customers and columns are fields (one row is one customer), trimmed."""
+    filled = np.flatnonzero((grid.values != None).any(axis=1))  # noqa: E711 (element-wise)
+    return grid.values[:filled[-1] + 1 if len(filled) else 0]
+
+
+def _column(answers: pd.Series) -> list[list[Any]]:
+    """One answer per customer row, as a column."""
+    return Grid.of([[None]]).back(answers)
 
 
 @_guard
-def custnature(names: Cells, lang: Any = None) -> list[list[Any]]:
+def custnature(names: Cells, lang: Cells = None) -> list[list[Any]]:
     """客户性质: 政府机构, 事业单位/非营利, 渠道客户, 企业客户, 个人客户 or 未识别."""
-    shape = _Shape(names)
-    lang = lang if lang in ("zh", "en") else "zh"
+    grid = Grid.of(names)
     keywords = {k: DEFAULTS[f"nature.{k}"] for k in schemes.nature.ORDER}
-    keys = schemes.customer_nature(parse_text(pd.Series(shape.flat, dtype=object)), keywords,
-                                   consumer_suffixes=DEFAULTS["nature.consumer_suffixes"])
-    return shape.back(list(labels(keys, "nature", lang, DEFAULTS)))
+    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    keys = schemes.customer_nature(text, keywords, consumer_suffixes=DEFAULTS["nature.consumer_suffixes"])
+    return grid.back(labels(keys, "nature", _lang(lang), DEFAULTS), per_cell=True)
 
 
 @_guard
-def custstrategy(classes: Cells, scheme: Any = None, lang: Any = None) -> list[list[Any]]:
+def custstrategy(classes: Cells, scheme: Cells = None, lang: Cells = None) -> list[list[Any]]:
     """策略: the strategy text of each class, from the strategy catalogue."""
-    shape = _Shape(classes)
-    scheme = (scheme or "tier").strip().lower()
-    lang = lang if lang in ("zh", "en") else "zh"
+    grid = Grid.of(classes)
+    scheme = str(scalar(scheme) or "tier").strip().lower()
     keys = DEFAULTS.classes(scheme)
     if not keys:
-        return [[_error("#VALUE!", f"没有方案 {scheme}", f"no scheme {scheme}")]]
+        return [[error_text("#VALUE!", f"没有方案 {scheme}", f"no scheme {scheme}")]]
     by_label = {DEFAULTS.class_info(scheme, k, f"label_{x}"): k for k in keys for x in ("zh", "en")}
-    text = parse_text(pd.Series(shape.flat, dtype=object))
-    key = text.map(lambda t: t if t in keys else by_label.get(t))
-    strategy = lookup(key, scheme, f"strategy_{lang}", DEFAULTS)
-    out = [s if pd.notna(s) else (_error("#N/A", "不是该方案的类别", f"not a {scheme} class") if pd.notna(t) else None)
-           for s, t in zip(strategy, text, strict=True)]
-    return shape.back(out)
+    by_label.update({k: k for k in keys})
+    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    strategy = lookup(text.map(by_label), scheme, f"strategy_{_lang(lang)}", DEFAULTS).astype(object)
+    unknown = (strategy.isna() & text.notna()).to_numpy()
+    strategy[unknown] = error_text("#N/A", "不是该方案的类别", f"not a {scheme} class")
+    return grid.back(strategy, per_cell=True)
 
 
 # ------------------------------------------------------------------ clusters
 @_guard
-def custcluster(ranges: Cells, k: Any = None, lang: Any = None) -> list[list[Any]]:
+def custcluster(ranges: Cells, k: Cells = None, lang: Cells = None) -> list[list[Any]]:
     """聚类: K-means clusters named by how their centre differs from the average (R高 F高 M低 …)."""
-    from xlcustseg.fields.values import parse_dates
     from xlcustseg.learn import cluster_customers
 
-    rows = ranges if isinstance(ranges, list) else [[ranges]]
-    frame = pd.DataFrame(rows, dtype=object)
-    if frame.shape[1] < 3:
-        return [[_error("#VALUE!", "需要 R、F、M 三列", "needs the R, F and M columns")]]
-    lang = lang if lang in ("zh", "en") else "zh"
-    first = frame[0]
-    if any(hasattr(v, "year") for v in first):
+    block = _used_block(Grid.of(ranges))
+    if block.shape[1] < 3:
+        return [[error_text("#VALUE!", "需要 R、F、M 三列", "needs the R, F and M columns")]]
+    first = pd.Series(block[:, 0], dtype=object)
+    if looks_like_dates(block[:, 0]):
         dates = parse_dates(first).values
         recency = (dates.max() - dates).dt.days.astype("float64")
     else:
         recency = parse_numbers(first).values
-    features = pd.DataFrame({"R": recency, "F": parse_numbers(frame[1]).values, "M": parse_numbers(frame[2]).values})
-    for j in frame.columns[3:]:
-        features[f"X{j - 2}"] = parse_numbers(frame[j]).values
-    count = None if k in (None, "") else int(float(k))
-    clusters = cluster_customers(features, count, lang=lang)
-    return [[_excel(v)] for v in clusters.names]
+    features = pd.DataFrame({"R": recency, "F": parse_numbers(pd.Series(block[:, 1], dtype=object)).values,
+                             "M": parse_numbers(pd.Series(block[:, 2], dtype=object)).values})
+    for j in range(3, block.shape[1]):
+        features[f"X{j - 2}"] = parse_numbers(pd.Series(block[:, j], dtype=object)).values
+    count = scalar(k)
+    clusters = cluster_customers(features, None if count is None else int(float(count)), lang=_lang(lang))
+    return _column(pd.Series(clusters.names, dtype=object))
 
 
 # ------------------------------------------------------------------ what each route exposes
