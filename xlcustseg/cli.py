@@ -85,10 +85,18 @@ def _parser() -> argparse.ArgumentParser:
 
     addin = commands.add_parser("addin", help="the Excel ribbon add-in (xlcustseg.xlam)")
     actions = addin.add_subparsers(dest="action", required=True)
-    build = actions.add_parser("build", help="build xlcustseg.xlam from the installed xlwings' ribbon template")
+    build = actions.add_parser("build", help="build xlcustseg.xlam from the installed xlwings' ribbon template",
+                               description="Build xlcustseg.xlam. Its config sheet names this Python as the "
+                                           "interpreter of this platform (Interpreter_Win on Windows, "
+                                           "Interpreter_Mac on macOS; neither on Linux) unless given below.")
     build.add_argument("-o", "--output", type=Path, help="file or folder (default: ./xlcustseg.xlam)")
+    install = actions.add_parser("install", help="build the add-in and install it into Excel (Windows and macOS)",
+                                 description="Build xlcustseg.xlam and install it with `xlwings addin install` "
+                                             "(Excel's startup folder, XLSTART).")
+    for action in (build, install):
+        action.add_argument("--interpreter-win", metavar="PATH", help="python.exe Excel on Windows runs")
+        action.add_argument("--interpreter-mac", metavar="PATH", help="python Excel on macOS runs")
     build.set_defaults(run=_addin_build)
-    install = actions.add_parser("install", help="install the add-in into Excel (Windows and macOS)")
     install.set_defaults(run=_addin_install)
 
     lite = commands.add_parser("lite", help="the xlwings Lite bundle (main.py and requirements.txt)")
@@ -139,13 +147,17 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _addin_build(args: argparse.Namespace) -> int:
-    from xlcustseg.excel.addin import AddinError, build
+    from xlcustseg.excel.addin import AddinError, build, read_config
 
     try:
-        path = build(args.output)
-    except AddinError as exc:
+        path = build(args.output, interpreter_win=args.interpreter_win, interpreter_mac=args.interpreter_mac)
+        project, config = read_config(path)
+    except (AddinError, OSError) as exc:
         raise CommandError(str(exc)) from None
     print(f"Built {path}")
+    blank = "(blank: Excel falls back to the Interpreter setting, then python on the PATH)"
+    for key in ("Interpreter_Win", "Interpreter_Mac", "UDF Modules"):
+        print(f"  {project}.conf: {key} = {config.get(key) or blank}")
     return 0
 
 
@@ -153,8 +165,8 @@ def _addin_install(args: argparse.Namespace) -> int:
     from xlcustseg.excel.addin import AddinError, install
 
     try:
-        print(install())
-    except AddinError as exc:
+        print(install(interpreter_win=args.interpreter_win, interpreter_mac=args.interpreter_mac))
+    except (AddinError, OSError) as exc:
         raise CommandError(str(exc)) from None
     return 0
 
