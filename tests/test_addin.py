@@ -110,7 +110,9 @@ def test_the_vba_reads_the_keys_we_write(vba):
     assert re.search(r'#If Mac Then\s+interpreter = GetConfig\("INTERPRETER_MAC", ""\)\s+#Else\s+'
                      r'interpreter = GetConfig\("INTERPRETER_WIN", ""\)', run_python)
     assert 'interpreter = GetConfig("INTERPRETER", "python")' in run_python  # a blank key falls back to this
-    assert 'PYTHON_WIN = GetConfig("INTERPRETER_WIN", "")' in function(code, "XLPyCommand")  # the functions' Python
+    functions_python = function(code, "XLPyCommand")  # the Python the worksheet functions run in
+    assert 'PYTHON_WIN = GetConfig("INTERPRETER_WIN", "")' in functions_python
+    assert 'PYTHON_WIN = GetConfig("INTERPRETER", "pythonw")' in functions_python
     assert 'GetUdfModules = GetConfig("UDF MODULES")' in function(code, "GetUdfModules")
 
 
@@ -165,6 +167,26 @@ def test_addin_install_is_xlwings_copy_to_the_startup_folder():
     assert "get_addin_dir(global_location)" in source and "shutil.copyfile" in source
     assert "runpython_install(None)" in source  # macOS: the AppleScript RunPython needs
     assert "startup_path" in inspect.getsource(xlwings.cli.get_addin_dir)
+
+
+def test_the_other_xlwings_facts_docs_excel_md_cites(vba):
+    import inspect
+
+    import xlwings.cli
+
+    source = Path(xlwings.__file__).parent
+    assert 'AppleScriptTask("xlwings-" & XLWINGS_VERSION & ".applescript"' in function(vba["xlwings.bas"], "ExecuteMac")
+    assert 'f"xlwings-{xw.__version__}.applescript"' in inspect.getsource(xlwings.cli.runpython_install)
+    assert "xl_workbook.VBProject.VBComponents.Import(tf.name)" in (source / "udfs.py").read_text()  # Trust access
+    ribbon = (source / "addin" / "RibbonXlwings.bas").read_text()
+    assert "ImportPythonUDFs\n" in ribbon.replace("\r", "") and "Sub ImportFunctions" in ribbon
+    assert "Set wb = ActiveWorkbook" in function((source / "addin" / "Main.bas").read_text(), "ImportPythonUDFsBase")
+    create = inspect.getsource(xlwings.cli.config_create)
+    assert '"INTERPRETER_{}","{}"' in create and "sys.executable" in create
+    assert 'addin_name == "xlwings.xlam"' in inspect.getsource(xlwings.cli._addin_install)  # only then config_create
+    if sys.platform != "darwin":
+        assert Path(xlwings.USER_CONFIG_FILE) == Path.home() / ".xlwings" / "xlwings.conf"
+    assert "xlwings.conf" not in function(vba["xlwings.bas"], "GetConfig").replace("xlwings.conf sheet", "")
 
 
 def test_add_in_must_keep_its_name(tmp_path):
