@@ -1,7 +1,8 @@
 """The worksheet functions for desktop Excel (Windows), as the add-in imports them.
 
-`UDF Modules = xlcustseg.excel.udfs` in the add-in's config: xlwings' *Import
-Functions* reads this module and writes a VBA wrapper for every function here.
+`UDF Modules = xlcustseg.excel.udfs` on the add-in's config sheet: the add-in's
+VBA `ImportPythonUDFsToAddin` reads this module and writes a VBA wrapper for every
+function here (Windows only; see docs/excel.md).
 The functions themselves live in `xlcustseg.excel.functions`, shared with xlwings Lite.
 """
 
