@@ -8,7 +8,7 @@
 from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "main", "segment"]
 
 

@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
+from xlcustseg import resources
 from xlcustseg.fields.headers import SYNONYMS
 
 
@@ -249,7 +249,7 @@ _OPTIONS += [
 @cache
 def catalogue() -> pd.DataFrame:
     """The default strategy catalogue: one row per class of every scheme."""
-    with resources.files("xlcustseg.data").joinpath("catalogue.tsv").open(encoding="utf-8") as fh:
+    with resources.catalogue().open(encoding="utf-8") as fh:
         return pd.read_csv(fh, sep="\t", dtype={"cadence_days": int}, keep_default_na=False)
 
 

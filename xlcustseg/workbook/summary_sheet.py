@@ -22,11 +22,11 @@ later edits of the table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from xlcustseg import resources
 from xlcustseg.pipeline import SegmentResult
 from xlcustseg.strategies import labels
 from xlcustseg.workbook.port import ChartSpec, column_letter, quote_sheet
@@ -39,11 +39,8 @@ ANCHORS = ("xcs_title", "xcs_pareto", "xcs_tiers", "xcs_cross", "xcs_lifecycle",
 
 
 def template_path() -> Path:
-    """The bundled template; a copy in ./workbook_templates wins when run from the repo."""
-    local = Path(__file__).resolve().parents[2] / "workbook_templates" / "summary_template.xlsx"
-    if local.exists():
-        return local
-    return Path(str(resources.files("xlcustseg.data").joinpath("summary_template.xlsx")))
+    """The bundled template (workbook_templates/summary_template.xlsx) as a file on disk."""
+    return resources.summary_template_path()
 
 
 @dataclass(frozen=True)
