@@ -1,7 +1,9 @@
 """Build workbook_templates/summary_template.xlsx: the summary sheet's styled template.
 
 Staff may restyle or rearrange the result in Excel: the filler only needs the
-defined names (xcs_*) to point at where each block starts.
+defined names (xcs_*) to point at where each block starts. The names are local to
+the Summary sheet, so copying the sheet into a workbook that already holds a summary
+(the ribbon button run twice) brings no name-conflict prompt in Excel.
 Run: python scripts/make_template.py
 """
 
@@ -44,7 +46,7 @@ def main() -> None:
         ws.cell(row=row - 1, column=col, value=heading).font = Font(size=12, bold=True, color="1F4E79")
         if body == 0:  # a plain list, no header row
             ws.cell(row=row, column=col).font = Font(color="C00000")
-            wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
+            ws.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
             continue
         for c in range(col, col + width):
             head = ws.cell(row=row, column=c)
@@ -55,10 +57,10 @@ def main() -> None:
                 cell_.border = BOX
                 if (r - row) % 2 == 0:
                     cell_.fill = BAND_FILL
-        wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
+        ws.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
     for name, cell in (("xcs_title", "B2"), ("xcs_pareto", "B6"), ("xcs_charts", "W2")):
         col, row = ws[cell].column, ws[cell].row
-        wb.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
+        ws.defined_names[name] = DefinedName(name, attr_text=f"Summary!${_letters(col)}${row}")
     for letter, width in {"A": 2, "B": 12, "C": 18, "D": 12, "E": 12, "F": 16, "G": 12, "H": 14,
                           "N": 14, "O": 30}.items():
         ws.column_dimensions[letter].width = width

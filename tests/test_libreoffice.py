@@ -17,6 +17,7 @@ from xlcustseg.strategies import labels
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.run import segment_book
 from xlcustseg.workbook.summary_sheet import CURVE_POINTS
+from xlcustseg.workbook.template import anchors as template_anchors
 
 SAMPLES = Path(__file__).resolve().parents[1] / "workbook_templates"
 
@@ -29,17 +30,8 @@ def recalculated(source: Path, tmp: Path):
     book.save(out)
     calc = convert(out, "xlsx", tmp / "calc")
     values = openpyxl.load_workbook(calc, data_only=True)
-    anchors = {name: _anchor(dn) for name, dn in openpyxl.load_workbook(out).defined_names.items()
-               if name.startswith("xcs_")}
+    anchors = template_anchors(openpyxl.load_workbook(out), report.summary_sheet)
     return report, values[report.summary_sheet], anchors
-
-
-def _anchor(defined) -> tuple[int, int]:
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-    (_, ref), = list(defined.destinations)
-    letters, row = coordinate_from_string(ref.replace("$", ""))
-    return row, column_index_from_string(letters)
 
 
 def block(ws, at, n_rows: int, n_cols: int, skip_header: bool = True) -> list[list]:
@@ -137,7 +129,7 @@ def test_live_formulas_follow_an_edit(tmp_path):
     wb.save(out)
     before = openpyxl.load_workbook(convert(out, "xlsx", tmp_path / "a"), data_only=True)
     summary = before["Summary"]
-    anchor = _anchor(openpyxl.load_workbook(out).defined_names["xcs_tiers"])
+    anchor = template_anchors(openpyxl.load_workbook(out), "Summary")["xcs_tiers"]
     counts = {summary.cell(anchor[0] + 1 + i, anchor[1]).value: summary.cell(anchor[0] + 1 + i, anchor[1] + 2).value
               for i in range(3)}
     expected = tiers.value_counts()

@@ -217,8 +217,8 @@ def test_template_places_are_found_by_name(tmp_path):
     from xlcustseg.workbook import summary_sheet
 
     template = openpyxl.load_workbook(summary_sheet.template_path())
-    del template.defined_names["xcs_tiers"]
-    template.defined_names["xcs_tiers"] = DefinedName("xcs_tiers", attr_text="Summary!$C$60")
+    del template["Summary"].defined_names["xcs_tiers"]
+    template["Summary"].defined_names["xcs_tiers"] = DefinedName("xcs_tiers", attr_text="Summary!$C$60")
     template["Summary"]["C60"].font = openpyxl.styles.Font(name="Courier New", bold=True, color="FF0000")
     moved = tmp_path / "moved_template.xlsx"
     template.save(moved)

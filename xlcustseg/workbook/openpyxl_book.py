@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcustseg.workbook.port import ChartSpec, SheetData, column_letter, quote_sheet
 from xlcustseg.workbook.sheet_patch import PendingColumn, patch_file
+from xlcustseg.workbook.template import anchors as template_anchors
 
 FORMULA_LIKE = ("=", "+", "-", "@")
 #: columns longer than this are spliced into the saved XML instead of built cell by cell
@@ -144,7 +145,7 @@ class OpenpyxlBook:
         """Copy a template sheet (values, styles, widths, merges) in as `name`.
 
         Returns the template's defined names that point into that sheet, as
-        (row, column) anchors, and defines them again in this workbook.
+        (row, column) anchors, and defines them again, local to the new sheet.
         """
         source_book = openpyxl.load_workbook(template)
         source = source_book[template_sheet]
@@ -155,17 +156,13 @@ class OpenpyxlBook:
         else:
             target = self.wb.create_sheet(name)
         _copy_sheet(source, target)
-        anchors = {}
-        for defined in source_book.defined_names.values():
-            for sheet_title, ref in defined.destinations:
-                if sheet_title == template_sheet:
-                    (row, col), _ = _bounds(ref.replace("$", ""))
-                    anchors[defined.name] = (row, col)
-                    if defined.name in self.wb.defined_names:
-                        del self.wb.defined_names[defined.name]
-                    self.wb.defined_names[defined.name] = DefinedName(
-                        defined.name, attr_text=f"{quote_sheet(name)}!${column_letter(col)}${row}")
-        return anchors
+        places = template_anchors(source_book, template_sheet)
+        for name_, (row, col) in places.items():
+            if name_ in self.wb.defined_names:  # a workbook-wide name left by an older version
+                del self.wb.defined_names[name_]
+            target.defined_names[name_] = DefinedName(
+                name_, attr_text=f"{quote_sheet(name)}!${column_letter(col)}${row}")
+        return places
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
         ws = self.wb[sheet]

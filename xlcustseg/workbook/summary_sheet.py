@@ -151,9 +151,16 @@ def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
 
 
 def _top_share(data: DataColumns, share: float) -> str:
+    """Revenue share of the top `share` of customers: the k largest values summed without a volatile array.
+
+    With t the k-th largest value, the top k sum to every value above t plus t once
+    for each of the k places those do not fill (ties at t count once each). Linear
+    in the rows; no INDIRECT/OFFSET, so Excel recalculates it only when the column changes.
+    """
     rev = data.range("revenue_value")
     k = f"ROUNDUP(COUNT({rev})*{share},0)"
-    return f"IFERROR(SUMPRODUCT(LARGE({rev},ROW(INDIRECT(\"1:\"&{k}))))/SUM({rev}),0)"
+    t = f"LARGE({rev},{k})"
+    return f"IFERROR((SUMIF({rev},\">\"&{t})+({k}-COUNTIF({rev},\">\"&{t}))*{t})/SUM({rev}),0)"
 
 
 def _pareto(book, sheet, at, data: DataColumns, zh: bool) -> None:

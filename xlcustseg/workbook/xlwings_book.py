@@ -13,7 +13,8 @@ from typing import Any
 
 import openpyxl
 
-from xlcustseg.workbook.port import ChartSpec, SheetData, column_letter
+from xlcustseg.workbook.port import ChartSpec, SheetData
+from xlcustseg.workbook.template import anchors as template_anchors
 
 FORMULA_LIKE = ("=", "+", "-", "@")
 
@@ -97,26 +98,16 @@ class XlwingsBook:
         self.book.sheets.add(name, after=anchor)
 
     def import_sheet(self, template: Path, template_sheet: str, name: str) -> dict[str, tuple[int, int]]:
-        """The template's text and places (defined names); its styles only where Excel can copy sheets."""
-        if self._copy_in_excel(template, template_sheet, name):
-            source = openpyxl.load_workbook(template)
-        else:
+        """The template's places (defined names) and content: Excel copies the styled sheet; elsewhere its
+        values go in as one block write (styles need Excel's sheet copy)."""
+        source = openpyxl.load_workbook(template)
+        if not self._copy_in_excel(template, template_sheet, name):
             self.replace_sheet(name)
-            source = openpyxl.load_workbook(template)
             ws = source[template_sheet]
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.value is not None:
-                        self.book.sheets[name].range((cell.row, cell.column)).value = _cell_value(cell.value)
-        anchors = {}
-        for defined in source.defined_names.values():
-            for sheet_title, ref in defined.destinations:
-                if sheet_title == template_sheet:
-                    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-                    letters, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
-                    anchors[defined.name] = (row, column_index_from_string(letters))
-        return anchors
+            block = [[_cell_value(v) for v in row] for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+            if block and any(v is not None for row in block for v in row):
+                self.book.sheets[name].range((1, 1), (len(block), len(block[0]))).value = block
+        return template_anchors(source, template_sheet)
 
     def _copy_in_excel(self, template: Path, template_sheet: str, name: str) -> bool:
         """Classic Excel: copy the styled template sheet in. False on engines that cannot."""
@@ -132,16 +123,29 @@ class XlwingsBook:
         return True
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
+        """A native chart of the series against the categories, with its titles (Excel, Lite and the JSON book).
+
+        xlwings' `Charts.add(anchor=…)`, `Chart.set_x_axis_values` and axis titles
+        (xlwings ≥ 0.37) work on every engine; an older xlwings is noted as skipped.
+        """
         ws = self.book.sheets[sheet]
+        first, last, col = chart.categories
         try:
-            anchor = ws.range(chart.anchor)
-            made = ws.charts.add(left=anchor.left, top=anchor.top, width=420, height=220)
-            made.chart_type = "column_clustered" if chart.kind == "bar" else "line"
-            first, last, col = chart.categories
-            (_, _, series_col), = chart.series
-            source = f"{column_letter(col)}{first - 1}:{column_letter(col)}{last}"
-            made.set_source_data(ws.range(source).resize(last - first + 2, series_col - col + 1))
-        except (NotImplementedError, AttributeError):
+            made = ws.charts.add(chart_type="column_clustered" if chart.kind == "bar" else "line",
+                                 anchor=ws.range(chart.anchor), width=420, height=220)
+            for i, (header_row, last_row, series_col) in enumerate(chart.series):
+                data = ws.range((header_row, series_col), (last_row, series_col))
+                if i == 0:
+                    made.set_source_data(data)
+                else:
+                    made.series.add(data)
+            made.set_x_axis_values(ws.range((first, col), (last, col)))
+            made.title = chart.title
+            if chart.y_title:
+                made.value_axis.title = chart.y_title
+            if chart.x_title:
+                made.category_axis.title = chart.x_title
+        except (NotImplementedError, AttributeError, TypeError):
             self._skip("charts")
 
     def _skip(self, what: str) -> None:
