@@ -1,90 +1,83 @@
-"""xlwings Lite: paste this file into the Lite editor (and requirements.txt into its requirements tab).
+"""xlcustseg for xlwings Lite: the worksheet functions and the one-click run (一键分层 / Segment).
 
-It exposes the same worksheet functions as the desktop add-in (=CUSTTIER(…),
-=CUSTRFM(…) …) and the one-click run as a script: both call xlcustseg, so a
-cell gives the same class as the command line and the ribbon.
+Paste this file into the main.py tab of the xlwings Lite editor, and
+requirements.txt into its requirements.txt tab.
+
+    =CUSTTIER(…) =CUSTRFM(…) =CUSTRFMCLASS(…) =CUSTLIFECYCLE(…) =CUSTQUADRANT(…) =CUSTMAN(…)
+    =CUSTGRADE(…) =CUSTNEXTCONTACT(…) =CUSTSCORE(…) =CUSTNATURE(…) =CUSTSTRATEGY(…) =CUSTCLUSTER(…)
+    script "segment": segments the table on the active sheet, as the desktop ribbon button does.
+
+xlcustseg is not on PyPI, so this file carries it: xlcustseg __XLCUSTSEG_VERSION__ (__XLCUSTSEG_FILES__
+files: its modules, the strategy catalogue and the summary template) as a zip,
+base64-encoded at the end of this file. On import it is unpacked once into a
+temporary folder and imported from there. Written by `xlcustseg lite build`;
+do not edit the bundle by hand, build it again instead.
 """
 
+import base64
+import hashlib
+import importlib
+import io
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+
 import xlwings as xw
-from xlwings import func, script
+from xlwings import arg, func, ret, script
 
-from xlcustseg import main as segment_workbook
-from xlcustseg.excel import udfs
+XLCUSTSEG_VERSION = "__XLCUSTSEG_VERSION__"
+BUNDLE_SHA256 = "__XLCUSTSEG_SHA256__"
 
 
-@script(button="[segment]Sheet1!A1", show_taskpane=True)
+def _inside(module, folder):
+    """Whether `module` was imported from `folder` (a namespace package has only __path__)."""
+    places = [getattr(module, "__file__", None), *getattr(module, "__path__", [])]
+    return any(p and os.path.abspath(p).startswith(folder + os.sep) for p in places)
+
+
+def _unpack():
+    """The bundled package as a folder first on sys.path; unpacked once per bundle."""
+    folder = os.path.join(tempfile.gettempdir(), "xlcustseg-lite-" + BUNDLE_SHA256[:16])
+    if not os.path.isfile(os.path.join(folder, "xlcustseg", "__init__.py")):
+        data = base64.b64decode("".join(_BUNDLE.split()))
+        if hashlib.sha256(data).hexdigest() != BUNDLE_SHA256:
+            raise RuntimeError("main.py: the xlcustseg bundle in this file is damaged; run `xlcustseg lite build` again")
+        staging = tempfile.mkdtemp(prefix="xlcustseg-lite-")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.extractall(staging)
+        try:
+            os.replace(staging, folder)  # whole or not at all
+        except OSError:  # unpacked meanwhile by another import of this file
+            shutil.rmtree(staging, ignore_errors=True)
+    for name in [m for m in sys.modules if m == "xlcustseg" or m.startswith("xlcustseg.")]:
+        if not _inside(sys.modules[name], folder):  # another copy (an older bundle): forget it
+            del sys.modules[name]
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    importlib.invalidate_caches()
+    return folder
+
+
+def _publish():
+    """Bring the bundled xlcustseg in and make its worksheet functions this module's."""
+    _unpack()
+    from xlcustseg.excel.functions import exported
+
+    globals().update(exported(func, arg, ret))
+
+
+@script
 def segment(book: xw.Book):
-    """一键分层 / Segment: the table on the active sheet, its classes, the settings and summary sheets."""
-    segment_workbook(book)
+    """一键分层 / Segment: the classes of the table on the active sheet, a settings and a summary sheet."""
+    import xlcustseg
+
+    xlcustseg.main(book)
 
 
-@func
-def custtier(revenues, basis=None, cutoffs=None):
-    """客户等级 A/B/C of each revenue (top 5% A, next 15% B, the rest C)."""
-    return udfs.custtier(revenues, basis, cutoffs)
+_BUNDLE = """
+__XLCUSTSEG_BUNDLE__
+"""
 
-
-@func
-def custrfm(recency_or_last_dates, frequencies, monetaries, as_of=None, bins=None):
-    """RFM得分: the R, F and M scores as a code such as 545."""
-    return udfs.custrfm(recency_or_last_dates, frequencies, monetaries, as_of, bins)
-
-
-@func
-def custrfmclass(recency_or_last_dates, frequencies, monetaries, map=None, lang=None, as_of=None):  # noqa: A002
-    """RFM分群: the RFM class under the chosen map (rfm8, rfm4, rfm10)."""
-    return udfs.custrfmclass(recency_or_last_dates, frequencies, monetaries, map, lang, as_of)
-
-
-@func
-def custlifecycle(first, last, orders, as_of=None, lang=None):
-    """生命周期: 潜在/新/活跃/沉默/流失客户."""
-    return udfs.custlifecycle(first, last, orders, as_of, lang)
-
-
-@func
-def custquadrant(values, needs, potentials=None, lang=None):
-    """价值×需求象限 1–8."""
-    return udfs.custquadrant(values, needs, potentials, lang)
-
-
-@func
-def custman(money, authority, need):
-    """MAN 代码 (MAN, MaN … man)."""
-    return udfs.custman(money, authority, need)
-
-
-@func
-def custgrade(stages):
-    """跟进等级 S/A/B/C/D from the stage."""
-    return udfs.custgrade(stages)
-
-
-@func
-def custnextcontact(grades, last_contacts):
-    """下次回访日期: last contact + the grade's cadence."""
-    return udfs.custnextcontact(grades, last_contacts)
-
-
-@func
-def custscore(components, weights):
-    """价值评分 0–100."""
-    return udfs.custscore(components, weights)
-
-
-@func
-def custnature(names, lang=None):
-    """客户性质 from the name."""
-    return udfs.custnature(names, lang)
-
-
-@func
-def custstrategy(classes, scheme=None, lang=None):
-    """策略 of each class, from the strategy catalogue."""
-    return udfs.custstrategy(classes, scheme, lang)
-
-
-@func
-def custcluster(ranges, k=None, lang=None):
-    """聚类: self-describing K-means clusters on R, F, M."""
-    return udfs.custcluster(ranges, k, lang)
+_publish()
