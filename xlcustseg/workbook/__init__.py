@@ -1,1 +1,1 @@
-"""The only code that touches a workbook: the port, its openpyxl and xlwings adapters, the one-click run and the summary sheet."""
+"""The only code that touches a workbook: the port, its adapters, the one-click run and the summary sheet."""
