@@ -220,16 +220,17 @@ class Lite:
 
     venv: Path
     bundle: Path
+    work: Path  # the cwd of the driver, and its temporary folder
     answer: dict[str, Any]
     desktop: dict[str, list[list[Any]]]  # each call's desktop answer
     cli_outputs: dict[str, Path]  # each sample's `xlcustseg segment` output
     seconds: float  # making the venv
 
 
-def _run(argv: list[str | Path], cwd: Path, timeout: int) -> subprocess.CompletedProcess[str]:
+def _run(argv: list[str | Path], cwd: Path, timeout: int, **extra: str) -> subprocess.CompletedProcess[str]:
     """Run outside the checkout without PYTHONPATH, with xlwings told it runs on a server (as in Lite)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(XLWINGS_LICENSE_KEY="noncommercial", XLWINGS_ON_SERVER="true")
+    env.update(XLWINGS_LICENSE_KEY="noncommercial", XLWINGS_ON_SERVER="true", **extra)
     done = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{argv[:4]} exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     return done
@@ -245,6 +246,7 @@ def lite(tmp_path_factory: pytest.TempPathFactory) -> Lite:
     pins = [f"{p}=={importlib.metadata.version(p)}" for p in LITE_PACKAGES]
     _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins], work, 1200)
     seconds = time.perf_counter() - started
+    print(f"venv with {', '.join(pins)} made in {seconds:.0f} s")
     assert cli.main(["lite", "build", str(bundle)]) == 0
 
     en = _columns(EN)
@@ -263,16 +265,17 @@ def lite(tmp_path_factory: pytest.TempPathFactory) -> Lite:
     request.write_text(json.dumps({"absent": ABSENT, "calls": calls, "books": {k: str(v) for k, v in books.items()}},
                                   ensure_ascii=False), encoding="utf-8")
     (work / "driver.py").write_text(DRIVER, encoding="utf-8")
-    _run([venv / "bin" / "python", "-I", work / "driver.py", bundle, request, work / "answer.json"], work, 1200)
+    _run([venv / "bin" / "python", "-I", work / "driver.py", bundle, request, work / "answer.json"], work, 1200,
+         TMPDIR=str(work))  # main.py unpacks its copy of xlcustseg here
     answer = json.loads((work / "answer.json").read_text(encoding="utf-8"))
-    return Lite(venv, bundle, answer, desktop, outputs, seconds)
+    return Lite(venv, bundle, work, answer, desktop, outputs, seconds)
 
 
 # ------------------------------------------------------------------ the tests
 def test_the_venv_has_only_what_lite_has(lite):
     assert lite.answer["absent"] == dict.fromkeys(ABSENT, True)
     assert Path(lite.answer["main"]) == lite.bundle / "main.py"
-    assert not Path(lite.answer["xlcustseg"]).is_relative_to(ROOT)  # the copy main.py carries
+    assert Path(lite.answer["xlcustseg"]).is_relative_to(lite.work)  # the copy main.py carries, unpacked
     assert (lite.bundle / "requirements.txt").read_text(encoding="utf-8").split() == list(LITE_PACKAGES)
 
 
