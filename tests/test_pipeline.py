@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from xlcustseg import SegmentationError, Settings, segment
-from xlcustseg.columns import output_headers
+from xlcustseg.i18n import output_headers
 
 
 def test_chinese_customer_table(zh_customers):

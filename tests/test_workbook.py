@@ -15,7 +15,7 @@ from openpyxl.worksheet.table import Table
 
 from xlcustseg import segment
 from xlcustseg.cli import main as cli
-from xlcustseg.columns import output_headers
+from xlcustseg.i18n import output_headers
 from xlcustseg.workbook.files import open_book, save_atomic
 from xlcustseg.workbook.run import WorkbookError, segment_book
 

@@ -8,22 +8,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from xlcustseg.fields.values import REASONS
-
-#: reasons a scheme leaves a class empty or adds a remark (zh, en).
-SCHEME_REASONS: dict[str, tuple[str, str]] = {
-    "negative_revenue": ("为负（净退款），归入最低等级", "is negative (net refunds): lowest tier"),
-    "no_purchase_date": ("缺少最近购买日期，无法计算 R 与生命周期",
-                         "has no last purchase date: no R and no lifecycle"),
-    "future_date": ("晚于分析日期", "is after the analysis date"),
-    "unknown_stage": ("不在阶段映射表中（设置 followup.stage_map）",
-                      "is not in the stage mapping (setting followup.stage_map)"),
-    "unknown_personality": ("不在策略目录中", "is not in the strategy catalogue"),
-    "prospect": ("无购买记录，不计算 RFM", "no purchase on record: no RFM"),
-    "no_customer_id": ("缺少客户编号，该订单行未计入", "has no customer id: order line left out"),
-    "line_left_out": ("无法读取，该订单行未计入", "could not be read: order line left out"),
-}
-ALL_REASONS = {**REASONS, **SCHEME_REASONS}
+from xlcustseg.i18n import ALL_REASONS, NOTE_QUOTES, pick
 
 COLUMNS = ["row", "cell", "column", "value", "reason"]
 
@@ -58,13 +43,12 @@ class NoteBook:
 
 
 def render(notes: pd.DataFrame, lang: str) -> pd.Series:
-    i = 0 if lang == "zh" else 1
-    reason = notes["reason"].map(lambda r: ALL_REASONS.get(r, (r, r))[i])
+    """Each note as a sentence: cell, header, the value as shown, the reason."""
+    reason = notes["reason"].map(lambda r: pick(ALL_REASONS.get(r, (r, r)), lang))
     value = notes["value"].map(_show)
     where = notes["cell"].fillna("").astype(str)
-    if lang == "zh":
-        return where + " " + notes["column"] + "「" + value + "」" + reason
-    return where + " " + notes["column"] + " '" + value + "' " + reason
+    before, after = pick(NOTE_QUOTES, lang)
+    return where + " " + notes["column"] + before + value + after + reason
 
 
 def _show(value: object) -> str:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from xlcustseg import schemes
-from xlcustseg.columns import AGGREGATE_COLUMNS, OUTPUT_COLUMNS, all_created_headers
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
+from xlcustseg.i18n import AGGREGATE_COLUMNS, OUTPUT_COLUMNS, all_created_headers
 from xlcustseg.notes import NoteBook, per_row
 from xlcustseg.orders import aggregate
 from xlcustseg.settings import Settings

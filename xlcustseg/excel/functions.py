@@ -24,8 +24,8 @@ import pandas as pd
 
 from xlcustseg import schemes
 from xlcustseg.cells import Cells, Grid, error_text, looks_like_dates, scalar, used_rows
-from xlcustseg.fields.values import REASONS, parse_dates, parse_numbers, parse_text
-from xlcustseg.notes import SCHEME_REASONS
+from xlcustseg.fields.values import parse_dates, parse_numbers, parse_text
+from xlcustseg.i18n import REASONS, SCHEME_REASONS
 from xlcustseg.pipeline import SegmentResult, segment
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError
 from xlcustseg.strategies import labels, lookup

@@ -3,7 +3,7 @@
 Every parser takes a pandas Series as a spreadsheet hands it over (an object
 column of str, float, int, datetime, bool and None) and returns a `Parsed`:
 the typed values plus, for each cell that could not be read, a reason code
-(see `REASONS`). Blank cells are missing values without a reason: a blank is
+(see `xlcustseg.i18n.REASONS`). Blank cells are missing values without a reason: a blank is
 not an error. Already-typed columns (float64, datetime64) take a fast path.
 
 The work is vectorised: element-wise Python runs only to sort cells by type;
@@ -20,17 +20,6 @@ import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 MAX_EXCEL_SERIAL = 106_750  # 2192-04-14: within pandas' datetime range (Excel goes on to 9999)
-
-#: Reason codes for unreadable cells, with the sentence each one stands for.
-REASONS: dict[str, tuple[str, str]] = {
-    "excel_error": ("是 Excel 错误值", "is an Excel error value"),
-    "not_number": ("不是数字", "is not a number"),
-    "not_date": ("不是日期", "is not a date"),
-    "bad_date": ("不是有效日期", "is not a valid calendar date"),
-    "ambiguous_date": ("日期有歧义（日/月顺序不明）", "is an ambiguous date (day/month order unclear)"),
-    "not_yes_no": ("不是是/否", "is not a yes/no value"),
-    "not_level": ("不是分数或高/中/低", "is not a score or high/medium/low"),
-}
 
 BLANK_TOKENS = frozenset(
     {"", "-", "--", "—", "——", "/", "n/a", "na", "none", "null", "nan", "nil", "无数据", "空"}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlcustseg.columns import PREDICTED_COLUMNS, all_created_headers, sheet_name
 from xlcustseg.fields.headers import find_table, has_cjk
+from xlcustseg.i18n import PREDICTED_COLUMNS, all_created_headers, sheet_name
 from xlcustseg.learn import LearnError, LearnResult, learn_grades
 from xlcustseg.workbook.port import WorkbookPort
 from xlcustseg.workbook.run import WorkbookError, _exact

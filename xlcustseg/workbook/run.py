@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlcustseg.columns import (
+from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
     OUTPUT_COLUMNS,

@@ -1,0 +1,130 @@
+"""Every Chinese and English text the engine shows, in one place.
+
+Headers of the columns and sheets we create (SCHEMES.md "Output columns"), the
+reasons a cell could not be read or classed, table-level warnings and the
+summary's sentences. Each text is a (zh, en) pair; `pick` chooses by language
+and `text` fills a message's placeholders. Class labels and strategy texts are
+not here: they are data (the strategy catalogue, `class.*` settings).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+T = TypeVar("T")
+Pair = tuple[str, str]
+
+
+def pick(pair: tuple[T, T], lang: str) -> T:
+    """The Chinese one of a (zh, en) pair for 'zh', else the English one."""
+    return pair[0] if lang == "zh" else pair[1]
+
+
+# ---------------------------------------------------------------- columns and sheets we create
+#: key, Chinese header, English header — in the order they are written.
+OUTPUT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("tier", "客户等级", "Tier"), ("r", "R值", "R"), ("f", "F值", "F"), ("m", "M值", "M"),
+    ("rfm_code", "RFM得分", "RFM"), ("rfm_class", "RFM分群", "RFM Class"),
+    ("lifecycle", "生命周期", "Lifecycle"), ("customer_type", "客户类型", "Customer Type"),
+    ("strategy", "策略", "Strategy"), ("cadence", "回访周期(天)", "Cadence (days)"),
+    ("next_contact", "下次回访日期", "Next Contact"), ("notes", "备注", "Notes"),
+)
+
+#: the revenue as read, as a number: what the summary sheet's SUMIFS add up (customer tables
+#: only; the customer sheet made from order lines has its own revenue column).
+REVENUE_VALUE = ("revenue_value", "销售额(数值)", "Revenue (value)")
+
+#: optional columns of the learned segments
+CLUSTER_COLUMN = ("cluster", "聚类", "Cluster")
+PREDICTED_COLUMNS = (("predicted", "预测等级", "Predicted"), ("confidence", "置信度", "Confidence"))
+
+#: the customer sheet made from order lines: aggregated columns before the output ones.
+AGGREGATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("first_date", "首次购买日期", "First Purchase"), ("last_date", "最近购买日期", "Last Purchase"),
+    ("orders", "订单数", "Orders"), ("revenue", "销售额", "Revenue"), ("recency", "最近购买天数", "Recency (days)"),
+)
+
+SHEETS: dict[str, Pair] = {
+    "customers": ("客户分层", "Customers"), "settings": ("设置", "Settings"),
+    "summary": ("分层汇总", "Summary"), "rules": ("规则", "Rules"),
+}
+
+#: the customer-id header of a customer sheet made from lines without one of their own
+CUSTOMER_ID: Pair = ("客户编号", "Customer ID")
+
+#: the settings sheet's columns
+SETTINGS_HEADERS: dict[str, Pair] = {"key": ("设置项", "Key"), "value": ("值", "Value"),
+                                     "description": ("说明", "Description")}
+
+
+def output_headers(lang: str) -> list[str]:
+    """The output columns' headers in `lang`, in the order they are written."""
+    return [pick((zh, en), lang) for _, zh, en in OUTPUT_COLUMNS]
+
+
+def all_created_headers() -> set[str]:
+    """Every header we may have written, in either language (skipped on a re-run)."""
+    ours = (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *PREDICTED_COLUMNS)
+    return {h for _, zh, en in ours for h in (zh, en)}
+
+
+def sheet_name(key: str, lang: str) -> str:
+    """The name of one of our sheets (customers, settings, summary, rules) in `lang`."""
+    return pick(SHEETS[key], lang)
+
+
+# ---------------------------------------------------------------- notes on cells
+#: why a cell could not be read (`xlcustseg.fields.values`)
+REASONS: dict[str, Pair] = {
+    "excel_error": ("是 Excel 错误值", "is an Excel error value"),
+    "not_number": ("不是数字", "is not a number"),
+    "not_date": ("不是日期", "is not a date"),
+    "bad_date": ("不是有效日期", "is not a valid calendar date"),
+    "ambiguous_date": ("日期有歧义（日/月顺序不明）", "is an ambiguous date (day/month order unclear)"),
+    "not_yes_no": ("不是是/否", "is not a yes/no value"),
+    "not_level": ("不是分数或高/中/低", "is not a score or high/medium/low"),
+}
+
+#: why a scheme leaves a class empty or adds a remark
+SCHEME_REASONS: dict[str, Pair] = {
+    "negative_revenue": ("为负（净退款），归入最低等级", "is negative (net refunds): lowest tier"),
+    "no_purchase_date": ("缺少最近购买日期，无法计算 R 与生命周期",
+                         "has no last purchase date: no R and no lifecycle"),
+    "future_date": ("晚于分析日期", "is after the analysis date"),
+    "unknown_stage": ("不在阶段映射表中（设置 followup.stage_map）",
+                      "is not in the stage mapping (setting followup.stage_map)"),
+    "unknown_personality": ("不在策略目录中", "is not in the strategy catalogue"),
+    "prospect": ("无购买记录，不计算 RFM", "no purchase on record: no RFM"),
+    "no_customer_id": ("缺少客户编号，该订单行未计入", "has no customer id: order line left out"),
+    "line_left_out": ("无法读取，该订单行未计入", "could not be read: order line left out"),
+}
+ALL_REASONS: dict[str, Pair] = {**REASONS, **SCHEME_REASONS}
+
+#: what stands either side of a cell's value in a note: C4 销售额「abc」不是数字 / C4 Revenue 'abc' is not a number
+NOTE_QUOTES: tuple[Pair, Pair] = (("「", "」"), (" '", "' "))
+
+#: between the parts of a combined strategy text, and between a class label and its strategy
+SEPARATOR: Pair = ("；", "; ")
+COLON: Pair = ("：", ": ")
+
+
+# ---------------------------------------------------------------- messages
+MESSAGES: dict[str, Pair] = {
+    "no_revenue": ("缺少销售额列：未做客户等级。", "No revenue column: no value tiers."),
+    "no_rfm": ("缺少最近购买日期、订单数或销售额：未做 RFM。",
+               "No last purchase date, orders or revenue column: no RFM."),
+    "no_lifecycle": ("缺少最近购买日期：未做生命周期。", "No last purchase date column: no lifecycle stage."),
+    "no_first_date": ("缺少首次购买日期：生命周期不区分新客户。",
+                      "No first purchase date column: the lifecycle does not tell new customers apart."),
+    "weights_renormalised": ("评分卡缺少 {missing}：权重按现有项重新归一。",
+                             "Scorecard: {missing} missing; weights renormalised over the rest."),
+    "pareto": ("前 {top:.0%} 的客户（{customers} 位）贡献了 {share} 的销售额",
+               "The top {top:.0%} of customers ({customers}) bring {share} of revenue"),
+    "empty_class": ("{label}：没有客户", "{label}: no customers"),
+    "small_class": ("{label}：仅 {count} 位客户（不足 1%）", "{label}: only {count} customers (under 1%)"),
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """One of `MESSAGES` in `lang`, its placeholders filled with `values`."""
+    return pick(MESSAGES[key], lang).format(**values)
