@@ -56,3 +56,12 @@ def customer_table(n: int, seed: int = 11) -> pd.DataFrame:
         "First purchase": first.astype("datetime64[ns]"),
         "Last purchase": last.astype("datetime64[ns]"),
     })
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (what the machine really gave it), in MB."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # bytes on macOS, KiB on Linux

@@ -165,14 +165,16 @@ def test_every_function_takes_two_d_input_and_answers_errors_as_text(plain):
 
 def test_population_form_computes_the_cutoffs_once():
     population = [[float(v)] for v in range(1, 5001)]
-    functions._population_tiers.cache_clear()
-    answers = [functions.custtier([[float(v)]], population)[0][0] for v in range(1, 5001)]
-    info = functions._population_tiers.cache_info()
-    assert info.misses == 1 and info.hits == 4999
+    functions.POPULATIONS.clear()
+    answers = [functions.custtier([[float(v)]], [list(r) for r in population])[0][0] for v in range(1, 5001)]
+    assert functions.POPULATIONS.computed == 1  # each call got a fresh copy, as from Excel
     assert answers == [v[0] for v in functions.custtier(population)]
     assert functions.custtier([[7.5]], population)[0][0].startswith("#N/A")
     lite_population = [[v] for (v,) in population] + [[""]] * 100
-    assert functions.custtier([[5000.0]], lite_population) == [["A"]]
+    assert functions.custtier([[5000.0]], lite_population) == [["A"]] and functions.POPULATIONS.computed == 2
+    assert functions.custtier(5000.0, population) == [["A"]] and functions.POPULATIONS.computed == 2
+    changed = [*population[:-1], [9999.0]]
+    assert functions.custtier([[9999.0]], changed) == [["A"]] and functions.POPULATIONS.computed == 3
 
 
 def test_grid_keeps_shapes():

@@ -88,22 +88,36 @@ def _answer(result: SegmentResult, row_of: np.ndarray, values: pd.Series) -> np.
 @_guard
 def custtier(revenues: Cells, basis: Cells = None, cutoffs: Cells = None) -> list[list[Any]]:
     """客户等级 A/B/C: the ABC tier (top 5% A, next 15% B, the rest C) of each revenue."""
-    grid, population = Grid.of(revenues), Grid.of(basis)
     chosen = scalar(basis)
-    if (isinstance(chosen, str) and chosen.strip().lower() in TIER_BASES) or population.used_rows() == 0:
+    one = _single(revenues)
+    if basis is not None and isinstance(one, float | int) and not isinstance(one, bool) and not isinstance(chosen, str):
+        return [[POPULATIONS.tiers(basis, cutoffs).get(float(one), _NOT_IN_POPULATION)]]  # filled down: no pandas
+    grid = Grid.of(revenues)
+    if basis is None or (isinstance(chosen, str) and chosen.strip().lower() in TIER_BASES):
         chosen = None if chosen is None else chosen.strip().lower()
         settings = _tier_settings(chosen, scalar(cutoffs))
         cells = grid.cells(grid.used_rows())
         result, row_of = _run({"销售额": cells}, settings)
         return grid.back(_answer(result, row_of, result.classes["tier"]), per_cell=True)
-    tiers = _population_tiers(tuple(population.cells(population.used_rows()).tolist()), scalar(cutoffs))
+    tiers = POPULATIONS.tiers(basis, cutoffs)
     values = parse_numbers(pd.Series(grid.cells(grid.used_rows()), dtype=object))
     answers = values.values.map(tiers).astype(object)
-    answers[values.values.notna().to_numpy() & answers.isna().to_numpy()] = error_text(
-        "#N/A", "不在总体中", "not in the population")
+    answers[values.values.notna().to_numpy() & answers.isna().to_numpy()] = _NOT_IN_POPULATION
     bad = values.problems.notna().to_numpy()
     answers[bad] = [_reason_text(r) for r in values.problems[bad]]
     return grid.back(answers, per_cell=True)
+
+
+def _single(value: Cells) -> Any:
+    """The value of a single cell (given as a value or a 1×1 range); None for a larger range."""
+    while isinstance(value, list | tuple):
+        if len(value) != 1:
+            return None
+        value = value[0]
+    return value
+
+
+_NOT_IN_POPULATION = error_text("#N/A", "不在总体中", "not in the population")
 
 
 def _tier_settings(basis: str | None, cutoffs: Any) -> Settings:
@@ -114,12 +128,39 @@ def _tier_settings(basis: str | None, cutoffs: Any) -> Settings:
     return settings.replace({"tier.basis": settings["tier.basis"], key[settings["tier.basis"]]: cutoffs})
 
 
-@functools.lru_cache(maxsize=64)
-def _population_tiers(population: tuple[Any, ...], cutoffs: Any) -> dict[float, str]:
-    """Each revenue of a population → its tier; computed once per population (=CUSTTIER(B2, B$2:B$5000) filled down)."""
-    result, _ = _run({"销售额": np.asarray(population, dtype=object)}, _tier_settings(None, cutoffs))
-    known = result.classes[["revenue", "tier"]].dropna()
-    return dict(zip(known["revenue"], known["tier"], strict=True))
+class PopulationCache:
+    """The tiers of recent populations, for =CUSTTIER(B2, B$2:B$5000) filled down.
+
+    Excel hands every call a fresh copy of the same population range, so a
+    population is found again by equality of its cells (a C-speed list
+    comparison), and segmented once.
+    """
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self.entries: list[tuple[Any, Any, dict[float, str]]] = []
+        self.computed = 0
+
+    def tiers(self, population: Cells, cutoffs: Cells) -> dict[float, str]:
+        for cells, cut, tiers in self.entries:
+            if cut == cutoffs and cells == population:
+                return tiers
+        tiers = self._segment(population, cutoffs)
+        self.entries = [(population, cutoffs, tiers), *self.entries][:self.size]
+        return tiers
+
+    def _segment(self, population: Cells, cutoffs: Cells) -> dict[float, str]:
+        self.computed += 1
+        grid = Grid.of(population)
+        result, _ = _run({"销售额": grid.cells(grid.used_rows())}, _tier_settings(None, scalar(cutoffs)))
+        known = result.classes[["revenue", "tier"]].dropna()
+        return dict(zip(known["revenue"], known["tier"], strict=True))
+
+    def clear(self) -> None:
+        self.entries, self.computed = [], 0
+
+
+POPULATIONS = PopulationCache()
 
 
 # ------------------------------------------------------------------ RFM

@@ -1,0 +1,111 @@
+"""Worksheet functions at Excel's scale: each on 1,000,000 rows, as the 2-D list Excel passes.
+
+Run: python benchmarks/functions.py [--rows N] [--check]
+
+The floor each function is compared with is what a bare NumPy version of the same
+work costs in the same run: the 2-D list turned into an array, the values ranked
+and cut into classes (or mapped through a table), and the answers turned back into
+a 2-D list. Goal: every function within 3x of that floor, and the population form
+(=CUSTTIER(B2, B$2:B$5001) filled down 5,000 rows) within 2 s for all 5,000 calls.
+With --check the script exits 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import peak_rss_mb
+
+from xlcustseg.excel import functions as f
+
+RATIO_GOAL = 3.0
+FILL_DOWN_GOAL_S = 2.0
+EPOCH = dt.datetime(1899, 12, 30)
+
+
+def columns(n: int, seed: int = 5) -> dict[str, list[list]]:
+    """Columns as desktop Excel hands them over: floats, datetimes, text; one row per customer."""
+    rng = np.random.default_rng(seed)
+    last = [EPOCH + dt.timedelta(days=int(d)) for d in 45_000 + rng.integers(0, 900, n)]
+    first = [d - dt.timedelta(days=int(x)) for d, x in zip(last, rng.integers(0, 1500, n), strict=True)]
+    stages = np.array(["已签约", "有明确意向", "初步接触", "已选定", "无意向"], dtype=object)
+    return {
+        "revenue": [[float(x)] for x in np.round(rng.lognormal(7, 1.2, n), 2)],
+        "orders": [[float(x)] for x in rng.geometric(0.3, n)],
+        "last": [[d] for d in last],
+        "first": [[d] for d in first],
+        "tier": [[t] for t in rng.choice(np.array(["A", "B", "C"], dtype=object), n).tolist()],
+        "stage": [[s] for s in rng.choice(stages, n).tolist()],
+        "yes": [[s] for s in rng.choice(np.array(["是", "否"], dtype=object), n).tolist()],
+    }
+
+
+def numpy_floor(rows: list[list], classes: int = 3) -> list[list]:
+    """The floor: list → array, rank, cut into classes, back to a 2-D list."""
+    values = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
+    rank = np.empty(len(values))
+    rank[np.argsort(-values, kind="stable")] = np.arange(len(values)) / len(values)
+    labels = np.array([chr(65 + i) for i in range(classes)], dtype=object)
+    cut = labels[np.minimum((rank * classes).astype(int), classes - 1)]
+    return [[v] for v in cut.tolist()]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    args = parser.parse_args()
+    c = columns(args.rows)
+    floor = min(timed(lambda: numpy_floor(c["revenue"])) for _ in range(3))
+    print(f"{args.rows:,} rows; NumPy floor (list → array, rank, cut, back to a 2-D list): {floor:.2f} s")
+    calls = {
+        "CUSTTIER": lambda: f.custtier(c["revenue"]),
+        "CUSTRFM": lambda: f.custrfm(c["last"], c["orders"], c["revenue"]),
+        "CUSTRFMCLASS": lambda: f.custrfmclass(c["last"], c["orders"], c["revenue"]),
+        "CUSTLIFECYCLE": lambda: f.custlifecycle(c["first"], c["last"], c["orders"]),
+        "CUSTQUADRANT": lambda: f.custquadrant(c["revenue"], c["orders"]),
+        "CUSTMAN": lambda: f.custman(c["yes"], c["yes"], c["yes"]),
+        "CUSTGRADE": lambda: f.custgrade(c["stage"]),
+        "CUSTNEXTCONTACT": lambda: f.custnextcontact(c["tier"], c["last"]),
+        "CUSTSCORE": lambda: f.custscore([[a[0], b[0]] for a, b in zip(c["revenue"], c["orders"], strict=True)],
+                                         [[60, 40]]),
+        "CUSTNATURE": lambda: f.custnature(c["stage"]),
+        "CUSTSTRATEGY": lambda: f.custstrategy(c["tier"]),
+    }
+    missed = []
+    print(f"{'function':<16}{'seconds':>9}{'ratio':>8}{'goal':>7}")
+    for name, call in calls.items():
+        seconds = timed(call)
+        ratio = seconds / floor
+        mark = "" if ratio <= RATIO_GOAL else "  MISSED"
+        missed += [name] if mark else []
+        print(f"{name:<16}{seconds:>9.2f}{ratio:>8.1f}{RATIO_GOAL:>7.1f}{mark}")
+    population = c["revenue"][:5000]
+    copies = [[list(r) for r in population] for _ in population]  # Excel hands each call its own copy
+    f.POPULATIONS.clear()
+    fill = timed(lambda: [f.custtier([cell], copy) for cell, copy in zip(population, copies, strict=True)])
+    mark = "" if fill <= FILL_DOWN_GOAL_S else "  MISSED"
+    missed += ["fill-down"] if mark else []
+    print(f"=CUSTTIER(B2, B$2:B$5001) filled down 5,000 rows: {fill:.2f} s (goal <= {FILL_DOWN_GOAL_S:.0f} s){mark}")
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
