@@ -4,8 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xlcustseg import schemes
+from xlcustseg import schemes, segment
 from xlcustseg.settings import DEFAULTS
+
+LIFECYCLE = {f"{k}_days": DEFAULTS[f"lifecycle.{k}_days"] for k in ("new", "active", "dormant")}
+BEHAVIOUR = {"discount_min": DEFAULTS["behaviour.discount_share"], "loyal_days": DEFAULTS["behaviour.loyal_days"],
+             "loyal_orders": DEFAULTS["behaviour.loyal_orders"], "service_min": DEFAULTS["behaviour.service_requests"],
+             "new_product_min": DEFAULTS["behaviour.new_product_share"],
+             "brand_quantile": DEFAULTS["behaviour.brand_quantile"]}
 
 
 def series(values, dtype="float64"):
@@ -22,12 +28,13 @@ def test_lifecycle_boundaries():
     first = series([90, 91, 400, 400, 400, 400, 400, np.nan])
     last = series([10, 91, 180, 181, 365, 366, np.nan, np.nan])
     bought = pd.Series([True] * 7 + [False], dtype="boolean")
-    got = schemes.lifecycle_stages(first, last, bought)
+    got = schemes.lifecycle_stages(first, last, bought, **LIFECYCLE)
     assert listed(got) == ["new", "active", "active", "dormant", "dormant", "churned", None, "prospect"]
 
 
 def test_lifecycle_unknown_purchase_is_empty():
-    got = schemes.lifecycle_stages(series([np.nan]), series([np.nan]), pd.Series([pd.NA], dtype="boolean"))
+    got = schemes.lifecycle_stages(series([np.nan]), series([np.nan]), pd.Series([pd.NA], dtype="boolean"),
+                                   **LIFECYCLE)
     assert got.isna().all()
 
 
@@ -39,16 +46,16 @@ def test_lifecycle_custom_days():
 
 # ---- 4. quadrants
 def test_quadrants_for_customers_and_prospects():
-    value = schemes.is_high(series([100, 100, 1, 1, np.nan, np.nan, np.nan, np.nan]))  # median 50.5
-    need = schemes.is_high(series([3, 1, 3, 1, 3, 1, 3, 1]), level_words=True)
-    potential = schemes.is_high(series([np.nan] * 4 + [9, 9, 1, 1]), 5)
+    value = schemes.is_high(series([100, 100, 1, 1, np.nan, np.nan, np.nan, np.nan]), "median", False)  # 50.5
+    need = schemes.is_high(series([3, 1, 3, 1, 3, 1, 3, 1]), "median", level_words=True)
+    potential = schemes.is_high(series([np.nan] * 4 + [9, 9, 1, 1]), 5, False)
     prospect = pd.Series([False] * 4 + [True] * 4)
     assert list(schemes.quadrants(value, need, potential, prospect)) == [f"q{i}" for i in range(1, 9)]
 
 
 def test_quadrant_median_tie_is_high_and_missing_need_is_empty():
-    value = schemes.is_high(series([1, 2, 3]))  # median 2: 2 is High
-    need = schemes.is_high(series([5, np.nan, 5]))
+    value = schemes.is_high(series([1, 2, 3]), "median", False)  # median 2: 2 is High
+    need = schemes.is_high(series([5, np.nan, 5]), "median", False)
     got = schemes.quadrants(value, need, value, pd.Series([False] * 3))
     assert got.iloc[0] == "q3" and got.iloc[1] is None and got.iloc[2] == "q1"
 
@@ -62,6 +69,23 @@ def test_man_codes_grades_actions():
     assert list(codes) == ["MAN", "MAn", "mAN", "MaN", "Man", "mAn", "maN", "man"]
     assert list(schemes.man_grades(codes)) == ["A", "B", "B", "B", "C", "C", "C", "D"]
     assert list(schemes.man_actions(codes)) == ["MAN", "MAn", "mAN", "MaN", "other", "other", "other", "man"]
+
+
+def test_man_need_from_a_score_is_the_top_third_of_its_scale():
+    nine = series([9, 7, 6, 1, np.nan])  # a 1–9 score: 7, 8, 9 are the top third
+    assert listed(schemes.need_flags(nine, level_words=False)) == [True, True, False, False, None]
+    three = series([3, 2, 1])  # 高/中/低 as read: only 高
+    assert listed(schemes.need_flags(three, level_words=True)) == [True, False, False]
+    assert listed(schemes.need_flags(series([2, 1]), level_words=True)) == [False, False]  # nobody 高
+    assert listed(schemes.need_flags(series([1, 0]), level_words=False)) == [True, False]  # a 0/1 column
+
+
+def test_man_from_a_need_score_through_segment():
+    table = pd.DataFrame({"客户编号": ["a", "b", "c", "d"], "有预算": ["是"] * 4, "决策权": ["是"] * 4,
+                          "需求": [9, 7, 5, 1]})
+    assert segment(table).classes["man_code"].tolist() == ["MAN", "MAN", "MAn", "MAn"]
+    table["需求"] = ["高", "中", "低", None]
+    assert listed(segment(table).classes["man_code"]) == ["MAN", "MAn", "MAn", None]
 
 
 def test_man_missing_answer_is_empty():
@@ -96,12 +120,13 @@ def test_weighted_score_renormalises_per_row():
 
 
 def test_score_grade_cutoffs():
-    got = schemes.score_grades(series([90, 89.9, 75, 50, 25, 24.9, np.nan]))
+    got = schemes.score_grades(series([90, 89.9, 75, 50, 25, 24.9, np.nan]), DEFAULTS["score.cutoffs"])
     assert listed(got) == ["VIP", "A", "A", "B", "C", "D", None]
 
 
 # ---- 8. nature
 NATURE_KEYWORDS = {k: DEFAULTS[f"nature.{k}"] for k in schemes.nature.ORDER}
+SUFFIXES = DEFAULTS["nature.consumer_suffixes"]
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -112,11 +137,11 @@ NATURE_KEYWORDS = {k: DEFAULTS[f"nature.{k}"] for k in schemes.nature.ORDER}
     ("Jane Smith", "consumer"), ("星辰", "unknown"), ("北京星辰科技集团", "enterprise"),
 ])
 def test_nature(name, expected):
-    assert schemes.customer_nature(pd.Series([name]), NATURE_KEYWORDS).iloc[0] == expected
+    assert schemes.customer_nature(pd.Series([name]), NATURE_KEYWORDS, consumer_suffixes=SUFFIXES).iloc[0] == expected
 
 
 def test_nature_kind_column_wins_and_blank_is_empty():
-    got = schemes.customer_nature(pd.Series(["张伟", None]), NATURE_KEYWORDS,
+    got = schemes.customer_nature(pd.Series(["张伟", None]), NATURE_KEYWORDS, consumer_suffixes=SUFFIXES,
                                   kinds=pd.Series(["企业", None]))
     assert got.iloc[0] == "enterprise" and pd.isna(got.iloc[1])
 
@@ -128,7 +153,7 @@ def test_behaviour_priority_order():
         discount_share=series([0.6, 0.1, 0.1, 0.1, 0.1, 0.1]),
         tenure_days=series([999, 999, 10, 10, 10, 10]), orders=series([9, 9, 9, 9, 9, 9]),
         service_requests=series([9, 9, 9, 0, 0, 0]), new_product_share=series([0, 0, 0, 0.5, 0, 0]),
-        average_order=series([1, 1, 1, 1, 100, 1]), index=idx)
+        average_order=series([1, 1, 1, 1, 100, 1]), index=idx, **BEHAVIOUR)
     assert list(got) == ["price", "loyal", "service", "innovation", "brand", "general"]
 
 

@@ -7,12 +7,19 @@ from hypothesis import strategies as st
 
 from xlcustseg import segment
 from xlcustseg.schemes import rank_scores, value_tiers
+from xlcustseg.settings import DEFAULTS
 
 money = st.one_of(st.floats(-1e6, 1e7, allow_nan=False), st.integers(0, 10**6).map(float))
 rows = st.lists(st.tuples(money, st.integers(0, 50), st.integers(0, 1500)), min_size=1, max_size=40)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TIER_ORDER = {"A": 0, "B": 1, "C": 2}
 AS_OF = pd.Timestamp("2024-06-30")
+
+
+def tiers(values, **rule):
+    """The tiers of `values` by the default rule of the options table, or the rule given."""
+    default = {"basis": DEFAULTS["tier.basis"], "cutoffs": DEFAULTS.tier_cutoffs(), "letters": DEFAULTS.tier_letters()}
+    return value_tiers(pd.Series(values), **{**default, **rule})
 
 
 def table(data):
@@ -58,10 +65,10 @@ def test_shuffling_rows_changes_no_rows_class(data, rnd):
 def test_more_revenue_never_lowers_a_tier(values, data):
     i = data.draw(st.integers(0, len(values) - 1))
     extra = data.draw(st.floats(0, 1e6))
-    before = value_tiers(pd.Series(values))
+    before = tiers(values)
     raised = values.copy()
     raised[i] += extra
-    after = value_tiers(pd.Series(raised))
+    after = tiers(raised)
     assert TIER_ORDER[after.iloc[i]] <= TIER_ORDER[before.iloc[i]]
 
 
@@ -72,7 +79,7 @@ def test_more_revenue_never_lowers_a_tier_by_revenue_share(values, data):
     raised = values.copy()
     raised[i] += data.draw(st.floats(0, 1e6))
     kw = {"basis": "revenue_share", "cutoffs": (0.8, 0.95)}
-    before, after = value_tiers(pd.Series(values), **kw), value_tiers(pd.Series(raised), **kw)
+    before, after = tiers(values, **kw), tiers(raised, **kw)
     assert TIER_ORDER[after.iloc[i]] <= TIER_ORDER[before.iloc[i]]
 
 

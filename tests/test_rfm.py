@@ -4,6 +4,10 @@ import pandas as pd
 import pytest
 
 from xlcustseg.schemes import rank_scores, rfm_classes, rfm_codes, threshold_scores
+from xlcustseg.settings import DEFAULTS
+
+#: the Chinese default map with the default high/low rule
+RFM8 = {"mapping": "rfm8", "high_rule": DEFAULTS["rfm.high_rule"]}
 
 
 def scores(values, bins=5, higher=True):
@@ -41,14 +45,14 @@ def test_one_customer_and_empty():
 
 
 def test_missing_values_stay_missing_and_n_counts_only_values():
-    s = rank_scores(pd.Series([None, 1, 2], dtype="float64"), 2)
+    s = rank_scores(pd.Series([None, 1, 2], dtype="float64"), 2, higher_is_better=True)
     assert pd.isna(s.iloc[0]) and list(s.iloc[1:]) == [1, 2]
 
 
 def test_threshold_scores():
     r = threshold_scores(pd.Series([0, 30, 31, 90, 91, 365, 366.0]), (30, 90, 180, 365), higher_is_better=False)
     assert list(r) == [5, 5, 4, 4, 3, 2, 1]
-    f = threshold_scores(pd.Series([1, 2, 3, 4, 5, 10, 50.0]), (2, 3, 5, 10))
+    f = threshold_scores(pd.Series([1, 2, 3, 4, 5, 10, 50.0]), (2, 3, 5, 10), higher_is_better=True)
     assert list(f) == [1, 2, 3, 3, 4, 5, 5]
 
 
@@ -69,21 +73,21 @@ def test_rfm8_by_mean_score():
     r = pd.Series([c[0][0] for c in RFM8_CASES], dtype="Int64")
     f = pd.Series([c[0][1] for c in RFM8_CASES], dtype="Int64")
     m = pd.Series([c[0][2] for c in RFM8_CASES], dtype="Int64")
-    assert list(rfm_classes(r, f, m)) == [c[1] for c in RFM8_CASES]
+    assert list(rfm_classes(r, f, m, **RFM8)) == [c[1] for c in RFM8_CASES]
 
 
 def test_rfm8_score_equal_to_mean_is_high():
     r = pd.Series([3, 3, 3], dtype="Int64")  # mean 3: all High
     f = pd.Series([1, 3, 5], dtype="Int64")  # mean 3
     m = pd.Series([2, 2, 5], dtype="Int64")  # mean 3
-    assert list(rfm_classes(r, f, m)) == ["general_development", "general_value", "important_value"]
+    assert list(rfm_classes(r, f, m, **RFM8)) == ["general_development", "general_value", "important_value"]
 
 
 def test_rfm4_groups():
     r = pd.Series([c[0][0] for c in RFM8_CASES], dtype="Int64")
     f = pd.Series([c[0][1] for c in RFM8_CASES], dtype="Int64")
     m = pd.Series([c[0][2] for c in RFM8_CASES], dtype="Int64")
-    assert list(rfm_classes(r, f, m, mapping="rfm4")) == [
+    assert list(rfm_classes(r, f, m, mapping="rfm4", high_rule=DEFAULTS["rfm.high_rule"])) == [
         "high_value", "potential", "general", "churned", "potential", "potential", "general", "churned"]
 
 
@@ -95,7 +99,8 @@ def test_rfm4_groups():
 ])
 def test_rfm10_grid(r, f, expected):
     one = pd.Series([r], dtype="Int64")
-    assert rfm_classes(one, pd.Series([f], dtype="Int64"), one, mapping="rfm10").iloc[0] == expected
+    got = rfm_classes(one, pd.Series([f], dtype="Int64"), one, mapping="rfm10", high_rule=DEFAULTS["rfm.high_rule"])
+    assert got.iloc[0] == expected
 
 
 def test_rfm8_raw_value_rules():
@@ -104,7 +109,7 @@ def test_rfm8_raw_value_rules():
     freq = pd.Series([1.0, 10.0, 4.0])  # mean 5, median 4
     money = pd.Series([10.0, 100.0, 60.0])  # mean 56.7, median 60
     raw = {"recency_days": days, "frequency": freq, "monetary": money}
-    by_median = rfm_classes(r, r, r, high_rule="value_median", **raw)
+    by_median = rfm_classes(r, r, r, mapping="rfm8", high_rule="value_median", **raw)
     assert list(by_median) == ["general_win_back", "important_value", "important_value"]
-    by_mean = rfm_classes(r, r, r, high_rule="value_mean", **raw)
+    by_mean = rfm_classes(r, r, r, mapping="rfm8", high_rule="value_mean", **raw)
     assert list(by_mean) == ["general_win_back", "important_value", "important_development"]

@@ -5,10 +5,14 @@ import pandas as pd
 import pytest
 
 from xlcustseg.schemes import value_tiers
+from xlcustseg.settings import DEFAULTS
+
+#: the default rule, from the options table
+DEFAULT = {"basis": DEFAULTS["tier.basis"], "cutoffs": DEFAULTS.tier_cutoffs(), "letters": DEFAULTS.tier_letters()}
 
 
 def tiers(values, **kw):
-    return list(value_tiers(pd.Series(values, dtype="float64"), **kw))
+    return list(value_tiers(pd.Series(values, dtype="float64"), **{**DEFAULT, **kw}))
 
 
 def test_twenty_distinct_customers():
@@ -82,4 +86,4 @@ def test_fixed_thresholds():
 
 def test_wrong_number_of_cutoffs_is_refused():
     with pytest.raises(ValueError, match="need 2 cut-offs"):
-        value_tiers(pd.Series([1.0]), cutoffs=(0.1,))
+        value_tiers(pd.Series([1.0]), **{**DEFAULT, "cutoffs": (0.1,)})

@@ -242,12 +242,12 @@ def _rfm(c, out, settings, lang, notes, warnings) -> None:
     bins = settings["rfm.bins"]
     if settings["rfm.method"] == "rank":
         r = schemes.rank_scores(r_raw, bins, higher_is_better=False)
-        f = schemes.rank_scores(f_raw, bins)
-        m = schemes.rank_scores(m_raw, bins)
+        f = schemes.rank_scores(f_raw, bins, higher_is_better=True)
+        m = schemes.rank_scores(m_raw, bins, higher_is_better=True)
     else:
         r = schemes.threshold_scores(r_raw, settings["rfm.r_thresholds"], higher_is_better=False)
-        f = schemes.threshold_scores(f_raw, settings["rfm.f_thresholds"])
-        m = schemes.threshold_scores(m_raw, settings["rfm.m_thresholds"])
+        f = schemes.threshold_scores(f_raw, settings["rfm.f_thresholds"], higher_is_better=True)
+        m = schemes.threshold_scores(m_raw, settings["rfm.m_thresholds"], higher_is_better=True)
     out["r"], out["f"], out["m"] = r, f, m
     out["frequency"], out["monetary"] = f_raw, m_raw
     out["rfm_code"] = schemes.rfm_codes(r, f, m)
@@ -281,7 +281,7 @@ def _quadrants(c, out, settings, lang, notes, warnings) -> None:
         out["quadrant"] = None
         return
     prospect = schemes.without_revenue(out["revenue"], c.problems.get("revenue", np.zeros(c.n, dtype=bool)))
-    value_high = schemes.is_high(out["revenue"].where(~prospect), settings["quadrant.value_threshold"])
+    value_high = schemes.is_high(out["revenue"].where(~prospect), settings["quadrant.value_threshold"], False)
     need_high = schemes.is_high(c.values["need"].reset_index(drop=True),
                                 settings["quadrant.need_threshold"], c.level_words.get("need", False))
     potential = c.values.get("potential", pd.Series(np.nan, index=out.index)).reset_index(drop=True)
@@ -295,10 +295,8 @@ def _man(c, out, settings, lang, notes, warnings) -> None:
         out["man_code"] = out["man_grade"] = out["man_action"] = None
         return
     need = c.values.get("need_flag")
-    if need is None:  # a need column of yes/no words serves as N
-        from xlcustseg.fields.values import parse_yes_no
-        need = parse_yes_no(c.values["need"].astype(object).map({3.0: "是"}).fillna("否"))
-        need = need.values.where(c.values["need"].notna())
+    if need is None:
+        need = schemes.need_flags(c.values["need"], c.level_words.get("need", False))
     codes = schemes.man_codes(c.values["money"].reset_index(drop=True),
                               c.values["authority"].reset_index(drop=True), need.reset_index(drop=True))
     out["man_code"], out["man_grade"], out["man_action"] = (

@@ -11,9 +11,8 @@ import pandas as pd
 def behaviour_types(*, discount_share: pd.Series | None = None, tenure_days: pd.Series | None = None,
                     orders: pd.Series | None = None, service_requests: pd.Series | None = None,
                     new_product_share: pd.Series | None = None, average_order: pd.Series | None = None,
-                    index: pd.Index, discount_min: float = 0.5, loyal_days: int = 365,
-                    loyal_orders: int = 5, service_min: float = 5, new_product_min: float = 0.3,
-                    brand_quantile: float = 0.8) -> pd.Series:
+                    index: pd.Index, discount_min: float, loyal_days: int, loyal_orders: int,
+                    service_min: float, new_product_min: float, brand_quantile: float) -> pd.Series:
     """First match in priority order: price (价格敏感型), loyal (忠诚), service (服务导向),
     innovation (创新导向), brand (品牌导向: average order value above the
     brand_quantile of customers), else general (一般型). A missing signal never matches."""

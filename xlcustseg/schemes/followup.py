@@ -24,7 +24,7 @@ def next_followup(last_contact: pd.Series, cadence_days: pd.Series) -> pd.Series
     return last_contact + pd.to_timedelta(cadence_days.astype("float64"), unit="D")
 
 
-def suggested_grades(grades: pd.Series, days_since_contact: pd.Series, demote_after: int = 30) -> pd.Series:
+def suggested_grades(grades: pd.Series, days_since_contact: pd.Series, demote_after: int) -> pd.Series:
     """The grade, except an A not converted after `demote_after` days is suggested as B."""
     stale = grades.eq("A") & (days_since_contact.astype("float64") > demote_after)
     return grades.where(~stale.fillna(False), "B")

@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def lifecycle_stages(first_age: pd.Series, last_age: pd.Series, purchased: pd.Series, *,
-                     new_days: int = 90, active_days: int = 180, dormant_days: int = 365) -> pd.Series:
+                     new_days: int, active_days: int, dormant_days: int) -> pd.Series:
     """Stage per customer; the first matching rule wins.
 
     first_age / last_age: days from the first / last purchase to the analysis

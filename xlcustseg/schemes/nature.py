@@ -30,13 +30,13 @@ def _pattern(keywords: Sequence[str]) -> str:
 
 
 def customer_nature(names: pd.Series, keywords: Mapping[str, Sequence[str]], *,
-                    consumer_suffixes: Sequence[str] = ("先生", "女士"),
-                    kinds: pd.Series | None = None) -> pd.Series:
+                    consumer_suffixes: Sequence[str], kinds: pd.Series | None = None) -> pd.Series:
     """government / nonprofit / channel / enterprise / consumer / unknown; NA without a name.
 
     The kind column (if given and recognised) wins; then the name's keywords in
     priority order; then a personal name (a Chinese name of 2–3 characters with
-    a common surname, a two- or three-word Latin name, or a 先生/女士 suffix).
+    a common surname, a two- or three-word Latin name, or a name of at most four
+    characters besides one of the consumer suffixes, e.g. 先生/女士/小姐).
     """
     text = names.astype(object).where(names.notna()).astype(str).str.strip().str.lower()
     conditions = [text.str.contains(_pattern(keywords.get(k, ())), regex=True) for k in ORDER]

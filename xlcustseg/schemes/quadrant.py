@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 
-def is_high(values: pd.Series, threshold: float | str = "median", level_words: bool = False) -> pd.Series:
+def is_high(values: pd.Series, threshold: float | str, level_words: bool) -> pd.Series:
     """High/Low per row (nullable): ≥ threshold (a number or the median); with level words, 高 only."""
     x = values.astype("float64")
     if level_words:

@@ -35,7 +35,7 @@ _G = {  # rfm10 grid rows R5, R4, R3, R1-2; columns F1..F5
 _G[1] = _G[2]
 
 
-def rank_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+def rank_scores(values: pd.Series, bins: int, higher_is_better: bool) -> pd.Series:
     """score = 1 + floor(bins × w / n); w = customers strictly worse, n = customers with a value.
 
     Ties share a score; heavy ties never fail. For recency (days) pass
@@ -47,7 +47,7 @@ def rank_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True)
     return pd.Series(score, index=values.index).astype("Int64")
 
 
-def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_better: bool = True) -> pd.Series:
+def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_better: bool) -> pd.Series:
     """Fixed limits (ascending). F/M: 1 + limits reached (value ≥ limit).
 
     R (days, higher_is_better=False): best score while days ≤ the first limit, e.g.
@@ -76,8 +76,8 @@ def _high(score: pd.Series, raw: pd.Series, rule: str, lower_is_better: bool) ->
     return raw <= centre if lower_is_better else raw >= centre
 
 
-def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str = "rfm8",
-                high_rule: str = "score_mean", recency_days: pd.Series | None = None,
+def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str,
+                high_rule: str, recency_days: pd.Series | None = None,
                 frequency: pd.Series | None = None, monetary: pd.Series | None = None) -> pd.Series:
     """Class key per customer under `mapping` (rfm8, rfm4 or rfm10); NA without all scores.
 

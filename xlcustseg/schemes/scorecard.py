@@ -9,6 +9,8 @@ import pandas as pd
 
 from xlcustseg.schemes._ranks import tie_counts
 
+GRADES = ("VIP", "A", "B", "C", "D")
+
 
 def percentile_rank(values: pd.Series) -> pd.Series:
     """0–100: 100 × (customers below + ½ × customers tied, self included) / n."""
@@ -31,10 +33,9 @@ def weighted_score(components: Mapping[str, pd.Series], weights: Mapping[str, fl
     return (total / weight).where(weight > 0)
 
 
-def score_grades(scores: pd.Series, cutoffs: Sequence[float] = (90, 75, 50, 25),
-                 letters: Sequence[str] = ("VIP", "A", "B", "C", "D")) -> pd.Series:
-    """VIP ≥ 90, A ≥ 75, B ≥ 50, C ≥ 25, D below (cut-offs highest first)."""
+def score_grades(scores: pd.Series, cutoffs: Sequence[float]) -> pd.Series:
+    """VIP, A, B, C at or above each cut-off (highest first, e.g. 90, 75, 50, 25), D below."""
     ascending = np.sort(np.asarray(cutoffs, dtype=float))
     position = len(ascending) - np.searchsorted(ascending, scores.to_numpy(dtype=float), side="right")
-    grade = np.asarray(letters, dtype=object)[position]
+    grade = np.asarray(GRADES, dtype=object)[position]
     return pd.Series(grade, index=scores.index, dtype=object).where(scores.notna())

@@ -11,9 +11,7 @@ import pandas as pd
 from xlcustseg.schemes._ranks import count_above
 
 
-def value_tiers(revenue: pd.Series, *, basis: str = "count",
-                cutoffs: Sequence[float] = (0.05, 0.20),
-                letters: Sequence[str] = ("A", "B", "C")) -> pd.Series:
+def value_tiers(revenue: pd.Series, *, basis: str, cutoffs: Sequence[float], letters: Sequence[str]) -> pd.Series:
     """Tier letter per customer; NA where revenue is missing.
 
     basis = "count": rank by revenue descending (ties share the better rank);
