@@ -7,6 +7,12 @@ dates as serial numbers, blanks as "" and error cells as text ("#N/A"). A
 the answers back in the range's own shape (a row stays a row). `to_excel`
 turns answers into values Excel can show; `error_text` is the text a function
 returns instead of raising.
+
+The workbook adapters use the same module for every value they move, so each
+decision is taken once: `to_cell`/`to_cells` for what we write (blanks,
+NumPy and pandas values, and the guard that keeps formula-like text as text),
+`from_cell`/`from_rows` for what we read, `used_block` for the part of a sheet
+that holds values, and `column_letter`/`cell_name` for addresses.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ Cells = Any  # a scalar, or a list (1-D or 2-D) of scalars, as Excel hands them 
 SERIAL_DATE_FLOOR = 10_000
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, NaN, NaT, pd.NA or the empty text: a cell with nothing in it."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float):
@@ -118,11 +125,18 @@ def scalar(value: Cells) -> Any:
     """A single argument (a text, a number, a date) given as a value or as a 1×1 range; blank → None."""
     while isinstance(value, list | tuple):
         value = value[0] if value else None
-    return None if _is_blank(value) else value
+    return None if is_blank(value) else value
 
 
 def to_excel(values: Sequence[Any] | np.ndarray | pd.Series) -> list[Any]:
     """Answers as Excel shows them: missing → "", timestamps → datetime, NumPy scalars → Python values."""
+    out, missing = _python_values(values)
+    out[missing] = ""
+    return out.tolist()
+
+
+def _python_values(values: Sequence[Any] | np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The values as Python objects (timestamps as datetime, NumPy scalars unwrapped) and where they are missing."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object)
                                                                     if not isinstance(values, np.ndarray)
                                                                     else values)
@@ -136,8 +150,7 @@ def to_excel(values: Sequence[Any] | np.ndarray | pd.Series) -> list[Any]:
             out[odd] = [_python(v) for v in out[odd]]
     else:
         out = series.astype(object).to_numpy().copy()
-    out[missing] = ""
-    return out.tolist()
+    return out, missing
 
 
 def _python(value: Any) -> Any:
@@ -168,3 +181,120 @@ def looks_like_dates(values: np.ndarray) -> bool:
         return True
     found = numbers.values.dropna()
     return bool(len(found)) and bool(found.min() >= SERIAL_DATE_FLOOR)
+
+
+# ---------------------------------------------------------------- values written into and read from workbooks
+#: A text starting with one of these is taken for a formula by Excel (typed in, or written as a value).
+FORMULA_LIKE = ("=", "+", "-", "@")
+
+
+class FormulaLikeText(str):
+    """Text that Excel would take for a formula (it starts with = + - or @), to be written as text.
+
+    `to_cell` marks such text; each workbook adapter writes it as text in its own
+    way (openpyxl: a text cell; Excel: a leading apostrophe, which Excel keeps as
+    a text marker and does not show).
+    """
+
+
+def to_cell(value: Any, formulas: bool = False) -> Any:
+    """The one conversion of a value we write into a cell.
+
+    None, NaN, NaT and pd.NA become None (an empty cell); NumPy scalars become
+    Python values and timestamps datetime; every text goes through the formula
+    guard: one starting with = + - or @ comes back as `FormulaLikeText`, except
+    one starting with "=" when `formulas` is true (the formulas we write on purpose).
+    Anything else (numbers, bools, dates, times, "") is returned unchanged.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str):
+        return _guard(value, formulas)
+    return value
+
+
+def to_cells(values: Sequence[Any] | np.ndarray | pd.Series, formulas: bool = False) -> list[Any]:
+    """`to_cell` over a whole column at once (a datetime64 series becomes datetimes, missing values None)."""
+    out, missing = _python_values(values)
+    out[missing] = None
+    return [_guard(v, formulas) if isinstance(v, str) else v for v in out.tolist()]
+
+
+def _guard(text: str, formulas: bool) -> str:
+    if text.startswith(FORMULA_LIKE) and not (formulas and text.startswith("=")):
+        return FormulaLikeText(text)
+    return text
+
+
+_READ_AS_IS = frozenset({bool, dt.datetime, dt.time, dt.timedelta})
+
+
+def from_cell(value: Any) -> Any:
+    """The one conversion of a value read from a cell, the same for every route.
+
+    Blanks (None, "", NaN) become None; numbers become float, as Excel holds them
+    and xlwings and calamine hand them over; dates become datetime at midnight, as
+    xlwings hands them over; any other object (a subclass of str, openpyxl's
+    rich text, a NumPy text) becomes its text. Text, bools, datetimes, times and
+    durations are kept.
+    """
+    cls = value.__class__
+    if cls in _READ_AS_IS or (cls is str and value != ""):
+        return value
+    if is_blank(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, dt.time | dt.timedelta):
+        return value
+    return str(value)
+
+
+def from_rows(rows: Any) -> list[list[Any]]:
+    """`from_cell` over every cell of an iterable of rows (floats, text and datetimes pass on a fast path)."""
+    keep = _READ_AS_IS
+    return [[v if (v.__class__ is float and v == v) or (v.__class__ is str and v != "") or v.__class__ in keep
+             else from_cell(v) for v in row] for row in rows]
+
+
+def used_block(rows: list[list[Any]], first_row: int, first_col: int) -> tuple[list[list[Any]], int, int]:
+    """The part of a block of read values that holds any: blank rows and columns around it cut off.
+
+    Rows are padded to one width. Returns the rows and the sheet row and column of
+    their top-left cell; a block without values gives ([], first_row, first_col).
+    """
+    filled_rows = [i for i, row in enumerate(rows) if any(v is not None for v in row)]
+    if not filled_rows:
+        return [], first_row, first_col
+    top, bottom = filled_rows[0], filled_rows[-1]
+    width = max(len(row) for row in rows[top:bottom + 1])
+    used_cols = [j for j in range(width) if any(j < len(row) and row[j] is not None for row in rows[top:bottom + 1])]
+    left, right = used_cols[0], used_cols[-1]
+    block = [(list(row) + [None] * (width - len(row)))[left:right + 1] for row in rows[top:bottom + 1]]
+    return block, first_row + top, first_col + left
+
+
+def column_letter(col: int) -> str:
+    """The letters of a 1-based column number: 1 → 'A', 28 → 'AB'."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """A cell's A1-style address from its 1-based row and column: (7, 3) → 'C7'."""
+    return f"{column_letter(col)}{row}"

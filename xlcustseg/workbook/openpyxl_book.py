@@ -1,7 +1,10 @@
-"""The workbook port over an openpyxl Workbook (files, without Excel).
+"""The workbook port over an openpyxl Workbook in memory (files, without Excel).
 
-Values are read with python-calamine when the book came from a file (fast, and
-it returns the cached results of formulas); everything is written with openpyxl.
+Every read and write goes to the workbook in memory. The file it was opened
+from (`source`) only lends the cached results of its formulas, which openpyxl
+keeps as text: python-calamine reads them when a sheet read meets a formula.
+Columns longer than `DEFER_ROWS` are held aside and spliced into the saved XML
+by `save` (openpyxl is slow cell by cell); `read` sees them all the same.
 """
 
 from __future__ import annotations
@@ -15,107 +18,129 @@ from typing import Any
 import openpyxl
 from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlcustseg.workbook.port import ChartSpec, SheetData, column_letter, quote_sheet
+from xlcustseg.cells import FormulaLikeText, from_rows, to_cells, used_block
+from xlcustseg.workbook.ooxml import reference
+from xlcustseg.workbook.port import Block, ChartSpec, SheetData, column_letter, overlay
 from xlcustseg.workbook.sheet_patch import PendingColumn, patch_file
 from xlcustseg.workbook.template import anchors as template_anchors
 
-FORMULA_LIKE = ("=", "+", "-", "@")
 #: columns longer than this are spliced into the saved XML instead of built cell by cell
 DEFER_ROWS = 500
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 class OpenpyxlBook:
-    """Adapter: `OpenpyxlBook(openpyxl.load_workbook(path), source=path)`."""
+    """Adapter: `OpenpyxlBook(openpyxl.load_workbook(path), source=path)`, or over any Workbook in memory."""
 
     def __init__(self, workbook: openpyxl.Workbook, source: Path | None = None, active: str | None = None):
         self.wb = workbook
         self.source = source
         self._active = active
         self._pending: dict[str, list[PendingColumn]] = {}
+        self._formula_results: dict[str, dict[tuple[int, int], Any]] = {}
+        self._from_source = set(workbook.sheetnames) if source is not None else set()
 
     # -- reading
     def sheet_names(self) -> list[str]:
+        """The sheets in workbook order."""
         return list(self.wb.sheetnames)
 
     def active_sheet(self) -> str:
+        """The sheet given as active when the book was opened, else the workbook's active sheet."""
         return self._active or self.wb.active.title
 
     def read(self, sheet: str) -> SheetData:
+        """The used values in memory (long columns held for `save` included) and the first Excel Table."""
         ws = self.wb[sheet]
+        rows, first_row, first_col = self._memory_values(ws)
+        pending = [Block(c.first_row, c.col, from_rows([v] for v in c.values)) for c in self._pending.get(sheet, [])]
+        rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
         table = next(iter(ws.tables.values()), None)
-        rows, first_row, first_col = self._values(sheet)
         if table is None:
             return SheetData(rows, first_row, first_col)
         (r0, c0), (r1, c1) = _bounds(table.ref)
         return SheetData(rows, first_row, first_col, table.displayName, (r0, c0, r1, c1))
 
-    def _values(self, sheet: str) -> tuple[list[list[Any]], int, int]:
-        if self.source is not None and self.source.suffix.lower() in (".xlsx", ".xlsm"):
-            import python_calamine
-
-            data = python_calamine.CalamineWorkbook.from_path(str(self.source)).get_sheet_by_name(sheet)
-            start = data.start or (0, 0)
-            cells = self.wb[sheet]._cells
-            values = [[v if v != "" else _error_or_blank(cells, start[0] + 1 + i, start[1] + 1 + j)
-                       for j, v in enumerate(row)] for i, row in enumerate(data.to_python(skip_empty_area=True))]
-            return values, start[0] + 1, start[1] + 1
-        ws = self.wb[sheet]
+    def _memory_values(self, ws: Worksheet) -> tuple[list[list[Any]], int, int]:
         first_row, first_col = ws.min_row, ws.min_column
-        values = [list(r) for r in ws.iter_rows(min_row=first_row, min_col=first_col, values_only=True)]
-        return values, first_row, first_col
+        raw = [list(r) for r in ws.iter_rows(min_row=first_row, min_col=first_col, values_only=True)]
+        for i, row in enumerate(raw):
+            for j, value in enumerate(row):
+                if _maybe_formula(value) and _is_formula(ws, first_row + i, first_col + j, value):
+                    row[j] = self._formula_result(ws.title, first_row + i, first_col + j)
+        return from_rows(raw), first_row, first_col
+
+    def _formula_result(self, sheet: str, row: int, col: int) -> Any:
+        """The cached result of a formula that came with the source file (None for one written since)."""
+        if sheet not in self._from_source:
+            return None
+        if sheet not in self._formula_results:
+            self._formula_results[sheet] = _cached_values(self.source, sheet)
+        return self._formula_results[sheet].get((row, col))
 
     # -- writing
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
+        """Values downwards from (row, col); a column longer than DEFER_ROWS is spliced in on save."""
         ws = self.wb[sheet]
-        if len(values) <= DEFER_ROWS:
-            for offset, value in enumerate(values):
-                _set(ws.cell(row=row + offset, column=col), value, number_format)
+        cells = to_cells(values)
+        self._forget_pending(sheet, row, row + len(cells) - 1, col, col)
+        if len(cells) <= DEFER_ROWS:
+            for offset, value in enumerate(cells):
+                _put(ws.cell(row=row + offset, column=col), value, number_format)
             return
-        _set(ws.cell(row=row, column=col), values[0], number_format)  # the header, through openpyxl
-        rest = list(values[1:])
+        _put(ws.cell(row=row, column=col), cells[0], number_format)  # the header, through openpyxl
+        rest = cells[1:]
         if number_format is None and any(isinstance(v, dt.date) for v in rest):
-            number_format = "yyyy-mm-dd"
-        if col <= ws.max_column:  # a re-run: the old cells make way
-            for offset in range(len(rest)):
-                ws._cells.pop((row + 1 + offset, col), None)
+            number_format = DATE_FORMAT
+        _clear(ws, row + 1, row + len(rest), col)
         style = Cell(ws)
         if number_format:
             style.number_format = number_format
         self._pending.setdefault(sheet, []).append(PendingColumn(col, row + 1, rest, style.style_id))
 
+    def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
+                    formats: Sequence[str | None] | None = None) -> None:
+        """A 2-D block from (row, col); strings starting with '=' are formulas; formats[j] for column j."""
+        ws = self.wb[sheet]
+        width = max((len(r) for r in rows), default=0)
+        self._forget_pending(sheet, row, row + len(rows) - 1, col, col + width - 1)
+        for i, values in enumerate(rows):
+            for j, value in enumerate(to_cells([*values, *[None] * (width - len(values))], formulas=True)):
+                fmt = formats[j] if formats and j < len(formats) else None
+                _put(ws.cell(row=row + i, column=col + j), value, fmt)
+
+    def _forget_pending(self, sheet: str, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+        """Held-aside cells inside a rectangle being written again give way to the new values."""
+        kept = []
+        for column in self._pending.get(sheet, []):
+            last = column.first_row + len(column.values) - 1
+            if not first_col <= column.col <= last_col or last < first_row or column.first_row > last_row:
+                kept.append(column)
+                continue
+            values = [None if first_row <= column.first_row + k <= last_row else v
+                      for k, v in enumerate(column.values)]
+            if any(v is not None for v in values):
+                kept.append(PendingColumn(column.col, column.first_row, values, column.style_id))
+        if sheet in self._pending:
+            self._pending[sheet] = kept
+
     def save(self, path: Path) -> None:
-        """Save to `path` (a new file): openpyxl writes the workbook, long columns are spliced in."""
-        for sheet, columns in self._pending.items():
-            ws = self.wb[sheet]
-            present = {r for r, _ in ws._cells}
-            for column in columns:  # rows with no cell at all get theirs through openpyxl
-                for offset, value in enumerate(column.values):
-                    if value is not None and column.first_row + offset not in present:
-                        _set(ws.cell(row=column.first_row + offset, column=column.col), value, None)
-                        column.values[offset] = None
+        """Save to `path` (a new file): openpyxl writes the workbook, long columns are spliced in.
+
+        Saving leaves the book as it was: it can be saved again, or segmented again.
+        """
         self.wb.save(path)
         patch_file(Path(path), self._pending)
 
-    def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
-                    formats: Sequence[str | None] | None = None) -> None:
-        ws = self.wb[sheet]
-        for i, values in enumerate(rows):
-            for j, value in enumerate(values):
-                fmt = formats[j] if formats and j < len(formats) else None
-                cell = ws.cell(row=row + i, column=col + j)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.value = value  # our own formula
-                    if fmt:
-                        cell.number_format = fmt
-                else:
-                    _set(cell, value, fmt)
-
     def extend_table(self, sheet: str, table_name: str, last_col: int, headers: Sequence[str]) -> None:
+        """Grow the Table to `last_col`; its new columns take the headers on the sheet."""
         ws = self.wb[sheet]
         table = ws.tables[table_name]
         (r0, c0), (r1, c1) = _bounds(table.ref)
@@ -133,38 +158,44 @@ class OpenpyxlBook:
             table.autoFilter.ref = table.ref
 
     def replace_sheet(self, name: str, after: str | None = None) -> None:
+        """An empty sheet `name`, where the old one was, else after `after`, else last."""
         index = None
         if name in self.wb.sheetnames:
             index = self.wb.sheetnames.index(name)
             del self.wb[name]
         elif after in self.wb.sheetnames:
             index = self.wb.sheetnames.index(after) + 1
+        self._forget_sheet(name)
         self.wb.create_sheet(name, index)
 
+    def _forget_sheet(self, name: str) -> None:
+        self._pending.pop(name, None)
+        self._formula_results.pop(name, None)
+        self._from_source.discard(name)
+
     def import_sheet(self, template: Path, template_sheet: str, name: str) -> dict[str, tuple[int, int]]:
-        """Copy a template sheet (values, styles, widths, merges) in as `name`.
+        """Copy a template sheet (values, styles, widths, merges) in as `name` (where the old one was, else last).
 
         Returns the template's defined names that point into that sheet, as
         (row, column) anchors, and defines them again, local to the new sheet.
         """
         source_book = openpyxl.load_workbook(template)
         source = source_book[template_sheet]
-        if name in self.wb.sheetnames:
-            index = self.wb.sheetnames.index(name)
+        index = self.wb.sheetnames.index(name) if name in self.wb.sheetnames else None
+        if index is not None:
             del self.wb[name]
-            target = self.wb.create_sheet(name, index)
-        else:
-            target = self.wb.create_sheet(name)
+        self._forget_sheet(name)
+        target = self.wb.create_sheet(name, index)
         _copy_sheet(source, target)
         places = template_anchors(source_book, template_sheet)
         for name_, (row, col) in places.items():
             if name_ in self.wb.defined_names:  # a workbook-wide name left by an older version
                 del self.wb.defined_names[name_]
-            target.defined_names[name_] = DefinedName(
-                name_, attr_text=f"{quote_sheet(name)}!${column_letter(col)}${row}")
+            target.defined_names[name_] = DefinedName(name_, attr_text=reference(name, row, col))
         return places
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
+        """A native openpyxl chart with the spec's titles, series, categories and anchor."""
         ws = self.wb[sheet]
         made = BarChart() if chart.kind == "bar" else LineChart()
         made.title = chart.title
@@ -183,32 +214,56 @@ class OpenpyxlBook:
         ws.add_chart(made, f"{column_letter(chart.anchor[1])}{chart.anchor[0]}")
 
 
-def _error_or_blank(cells: dict, row: int, col: int) -> str | None:
-    """calamine shows an error cell (#N/A …) as ''; openpyxl knows it was an error."""
-    cell = cells.get((row, col))
-    return cell.value if cell is not None and cell.data_type == "e" else None
+def _maybe_formula(value: Any) -> bool:
+    """Text starting with '=' or an openpyxl formula object (array or data-table formula)."""
+    if value.__class__ is str:
+        return value.startswith("=")
+    return isinstance(value, ArrayFormula | DataTableFormula)
 
 
-def _set(cell, value: Any, number_format: str | None) -> None:
-    if value is None or (isinstance(value, float) and value != value):
+def _is_formula(ws: Worksheet, row: int, col: int, value: Any) -> bool:
+    return not isinstance(value, str) or ws.cell(row=row, column=col).data_type == "f"
+
+
+def _cached_values(source: Path | None, sheet: str) -> dict[tuple[int, int], Any]:
+    """(row, column) → value of every cell of a sheet of the source file, as calamine reads it (formulas' results)."""
+    if source is None or source.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    import python_calamine
+
+    data = python_calamine.CalamineWorkbook.from_path(str(source)).get_sheet_by_name(sheet)
+    start = data.start or (0, 0)
+    return {(start[0] + 1 + i, start[1] + 1 + j): v
+            for i, row in enumerate(data.to_python(skip_empty_area=False)) for j, v in enumerate(row) if v != ""}
+
+
+def _clear(ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
+    """Empty the cells a long column will take, where the sheet already has cells (a re-run)."""
+    if col > ws.max_column or first_row > ws.max_row:
+        return
+    for (cell,) in ws.iter_rows(min_row=first_row, max_row=min(last_row, ws.max_row), min_col=col, max_col=col):
+        cell.value = None
+
+
+def _put(cell: Cell, value: Any, number_format: str | None) -> None:
+    """One converted value (`to_cell`) into a cell: formula-like text as text, a date shown as a date."""
+    if value is None:
         cell.value = None
         return
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        value = value.item()
-    if isinstance(value, dt.datetime) and value.hour == value.minute == value.second == 0:
-        value = value.date() if number_format is None else value
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_LIKE):
+    if isinstance(value, dt.datetime) and number_format is None and value.hour == value.minute == value.second == 0:
+        value = value.date()
+    if isinstance(value, FormulaLikeText):
+        cell.value = str(value)
         cell.data_type = "s"  # looks like a formula, stays text
+    else:
+        cell.value = value
     if number_format:
         cell.number_format = number_format
     elif isinstance(value, dt.date):
-        cell.number_format = "yyyy-mm-dd"
+        cell.number_format = DATE_FORMAT
 
 
 def _bounds(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    from openpyxl.utils.cell import range_boundaries
-
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     return (min_row, min_col), (max_row or min_row, max_col or min_col)
 

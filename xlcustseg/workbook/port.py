@@ -1,19 +1,28 @@
-"""The workbook port: the few operations the one-click run needs from a workbook.
+"""The workbook port: every operation the one-click run needs from a workbook, and its contract.
 
 Two adapters implement it: `OpenpyxlBook` (files, no Excel) and `XlwingsBook`
-(live Excel, and xlwings' JSON book in tests). Everything above this layer —
-finding the table, writing our columns, the settings and summary sheets — is
-written once against this interface, so the ribbon and the command line do the
-same thing.
+(live Excel, xlwings Lite and xlwings' JSON book in tests). Everything above this
+layer — finding the table, writing our columns, the settings and summary
+sheets (workbook/run.py, summary_sheet.py, learned.py) — is written once against
+`WorkbookPort`, so the ribbon and the command line do the same thing;
+tests/test_port_contract.py holds every adapter to the contract stated here.
 
-Cells are addressed 1-based (row, column), as in Excel.
+Cells are addressed 1-based (row, column), as in Excel. Values go in and out
+through `xlcustseg.cells` (`to_cell` on the way in, `from_cell` on the way out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
+
+from xlcustseg.cells import column_letter
+from xlcustseg.workbook.ooxml import quote_sheet
+
+__all__ = ["Block", "ChartSpec", "SheetData", "WorkbookFile", "WorkbookPort", "column_letter", "overlay",
+           "quote_sheet"]
 
 
 @dataclass(frozen=True)
@@ -65,43 +74,114 @@ class ChartSpec:
 
 
 class WorkbookPort(Protocol):
-    """What a workbook must offer to be segmented in one click."""
+    """What a workbook must offer to be segmented in one click; every call the run makes is declared here."""
 
-    def sheet_names(self) -> list[str]: ...
+    def sheet_names(self) -> list[str]:
+        """The names of the sheets in workbook order (after every replace_sheet/import_sheet so far)."""
+        ...
 
-    def active_sheet(self) -> str: ...
+    def active_sheet(self) -> str:
+        """The name of the sheet the user is on (for a file: the one saved as active)."""
+        ...
 
     def read(self, sheet: str) -> SheetData:
-        """The sheet's used values, and the first Excel Table on it."""
+        """The sheet's values as they are now, including everything written through this port.
+
+        `rows` is the smallest block holding every non-blank cell (blank rows and
+        columns around it cut off; padded to one width), starting at
+        (`first_row`, `first_col`); an empty sheet gives no rows. Values are
+        `xlcustseg.cells.from_cell` values: None for blanks, float for numbers,
+        datetime for dates, text as text (error cells as their text, "#N/A").
+        A formula reads as its result where the engine has one, else as its text.
+        The first Excel Table on the sheet is named with its bounds.
+        """
         ...
 
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
-        """Write values downwards from (row, col) in one operation; text stays text."""
+        """Write values downwards from (row, col) in one operation; every text stays text.
+
+        Values pass `xlcustseg.cells.to_cells` (formula-like text is written as
+        text); `number_format`, if given, applies to every value below the first
+        (the header). Any length: a long column may be held until the book is saved,
+        but `read` returns it at once.
+        """
         ...
 
-    def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]]) -> None:
-        """Write a 2-D block of values (formulas are strings starting with '=')."""
+    def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
+                    formats: Sequence[str | None] | None = None) -> None:
+        """Write a 2-D block of values from (row, col); `formats[j]` is column j's number format.
+
+        A string starting with "=" is a formula; any other text passes the formula
+        guard of `xlcustseg.cells.to_cell`. Rows shorter than the longest are padded
+        with blanks (those cells are emptied).
+        """
         ...
 
     def extend_table(self, sheet: str, table_name: str, last_col: int, headers: Sequence[str]) -> None:
-        """Grow an Excel Table to `last_col` so our columns belong to it."""
+        """Grow the Excel Table `table_name` to `last_col` so our columns (`headers`) belong to it.
+
+        An engine that cannot grow Tables notes that it skipped it, and does not fail.
+        """
         ...
 
     def replace_sheet(self, name: str, after: str | None = None) -> None:
-        """Create the sheet (empty), dropping an existing sheet of that name first."""
+        """Make `name` an empty sheet: in the place of an existing sheet of that name (dropped with all
+        its values), else right after the sheet `after`, else last."""
         ...
 
-    def add_chart(self, sheet: str, chart: ChartSpec) -> None: ...
+    def import_sheet(self, template: Path, template_sheet: str, name: str) -> dict[str, tuple[int, int]]:
+        """Copy `template_sheet` of the workbook file `template` in as sheet `name` (replacing one of that name).
+
+        Its values always come over (text that looks like a formula stays text);
+        its styles where the engine can copy a sheet. Returns the template's
+        defined names that point into that sheet as name → (row, column), the
+        same for every adapter.
+        """
+        ...
+
+    def add_chart(self, sheet: str, chart: ChartSpec) -> None:
+        """Add a native chart: its title, axis titles, category and series ranges as in `chart`.
+
+        An engine that cannot draw charts notes that it skipped them, and does not fail.
+        """
+        ...
 
 
-def column_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+class WorkbookFile(WorkbookPort, Protocol):
+    """A port over a workbook held in memory for a file: what the command line saves after the run."""
+
+    def save(self, path: Path) -> None:
+        """Write the workbook, with everything written through the port, to `path`; the book stays usable."""
+        ...
 
 
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
+@dataclass(frozen=True)
+class Block:
+    """Values written from (row, col): a list of rows."""
+
+    row: int
+    col: int
+    rows: list[list[Any]]
+
+
+def overlay(rows: list[list[Any]], first_row: int, first_col: int,
+            blocks: Sequence[Block]) -> tuple[list[list[Any]], int, int]:
+    """`rows` (from first_row, first_col) with `blocks` written over them in order, grown to hold them all.
+
+    Adapters use it to answer a read with writes the engine does not show yet.
+    """
+    blocks = [b for b in blocks if b.rows]
+    if not blocks:
+        return rows, first_row, first_col
+    width = max((len(r) for r in rows), default=0)
+    spans = [(first_row, first_col, first_row + len(rows) - 1, first_col + width - 1)] if rows and width else []
+    spans += [(b.row, b.col, b.row + len(b.rows) - 1, b.col + max(map(len, b.rows)) - 1) for b in blocks]
+    top, left = min(s[0] for s in spans), min(s[1] for s in spans)
+    bottom, right = max(s[2] for s in spans), max(s[3] for s in spans)
+    grid = [[None] * (right - left + 1) for _ in range(bottom - top + 1)]
+    for block in [Block(first_row, first_col, rows), *blocks]:
+        for i, values in enumerate(block.rows):
+            j = block.col - left
+            grid[block.row - top + i][j:j + len(values)] = values
+    return grid, top, left

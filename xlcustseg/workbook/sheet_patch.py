@@ -17,22 +17,25 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
-from openpyxl.utils import get_column_letter
+
+from xlcustseg.cells import column_letter
+from xlcustseg.workbook.ooxml import sheet_parts
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ROW_NUMBER = re.compile(r'<row [^>]*?r="(\d+)"')
+_ROW = re.compile(r'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
+_DIMENSION = re.compile(r'<dimension ref="([A-Z0-9:]+)"')
 _CELL_START = re.compile(r'<c r="([A-Z]+)\d+"')
 
 
-@dataclass
+@dataclass(frozen=True)
 class PendingColumn:
-    """Cells of one column still to be written: values for rows first_row, first_row + 1, …"""
+    """Cells of one column still to be written: values for rows first_row, first_row + 1, … (None: no cell)"""
 
     col: int
     first_row: int
@@ -41,7 +44,8 @@ class PendingColumn:
 
 
 def cell_xml(letter: str, row: int, value: Any, style: int) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    """One cell's XML ('' for a blank: None, NaN or empty text, which openpyxl too writes as no value)."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
         return ""
     s = f' s="{style}"' if style else ""
     if isinstance(value, bool | np.bool_):
@@ -67,7 +71,7 @@ def _column_number(letters: str) -> int:
 
 def _column_xml(column: PendingColumn) -> list[str]:
     """The XML of every cell of a column ('' for blanks); one fast loop per kind of column."""
-    letter = get_column_letter(column.col)
+    letter = column_letter(column.col)
     s = f' s="{column.style_id}"' if column.style_id else ""
     rows = range(column.first_row, column.first_row + len(column.values))
     kinds = {type(v) for v in column.values if v is not None}
@@ -75,7 +79,7 @@ def _column_xml(column: PendingColumn) -> list[str]:
         return ["" if v is None or v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
                 for r, v in zip(rows, column.values, strict=True)]
     if kinds == {str}:
-        return ["" if v is None else
+        return ["" if v is None or v == "" else
                 f'<c r="{letter}{r}" t="inlineStr"{s}><is><t{_space(v)}>{escape(_ILLEGAL.sub("", v))}</t></is></c>'
                 for r, v in zip(rows, column.values, strict=True)]
     return [cell_xml(letter, r, v, column.style_id) for r, v in zip(rows, column.values, strict=True)]
@@ -95,64 +99,94 @@ def _cells_by_row(columns: list[PendingColumn]) -> dict[int, list[tuple[int, str
 
 
 def _patch_rows(xml: str, by_row: dict[int, list[tuple[int, str]]]) -> str:
+    """The sheet's XML with the cells spliced into their rows; rows the sheet lacks are added in order."""
     head, sep, rest = xml.partition("<sheetData>")
     if not sep:
-        raise ValueError("the sheet has no <sheetData> to patch")
+        head, sep, rest = xml.partition("<sheetData/>")
+        if not sep:
+            raise ValueError("the sheet has no <sheetData> to patch")
+        rest = "</sheetData>" + rest
     body, sep2, tail = rest.partition("</sheetData>")
-    pieces = body.split("</row>")
-    for i, piece in enumerate(pieces):
-        found = _ROW_NUMBER.search(piece)
-        if not found:
-            continue
-        extra = by_row.pop(int(found.group(1)), None)
-        if extra:
-            pieces[i] = _merge(piece, extra)
-    if by_row:
-        raise ValueError(f"rows {sorted(by_row)[:3]} are not in the sheet")
-    return head + sep + "</row>".join(pieces) + sep2 + tail
+    missing = sorted(by_row)
+    out, cursor = [], 0
+    for found in _ROW.finditer(body):
+        number = int(found.group(1))
+        out.append(body[cursor:found.start()])
+        while missing and missing[0] < number:
+            out.append(_new_row(missing[0], by_row[missing.pop(0)]))
+        if missing and missing[0] == number:
+            out.append(_patched_row(found, by_row[missing.pop(0)]))
+        else:
+            out.append(found.group(0))
+        cursor = found.end()
+    out.append(body[cursor:])
+    out.extend(_new_row(number, by_row[number]) for number in missing)
+    return _with_dimension(head, by_row) + "<sheetData>" + "".join(out) + sep2 + tail
+
+
+def _new_row(number: int, cells: list[tuple[int, str]]) -> str:
+    return f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>"
+
+
+def _patched_row(found: re.Match, cells: list[tuple[int, str]]) -> str:
+    text = found.group(0)
+    if found.group(2) is None:  # <row r="7" .../>: no cells yet
+        return text[:-2].rstrip() + ">" + "".join(xml for _, xml in cells) + "</row>"
+    opening = text[:text.index(">") + 1]
+    return opening + _merge(found.group(2), cells) + "</row>"
 
 
 def _merge(row_xml: str, extra: list[tuple[int, str]]) -> str:
-    """Insert cells into a row keeping columns in order (the usual case simply appends)."""
+    """Cells into a row's cells in column order (the usual case simply appends).
+
+    A cell already at one of their places makes way: on a re-run it is the empty,
+    styled cell left where the column's old value was cleared.
+    """
     starts = [(m.start(), _column_number(m.group(1))) for m in _CELL_START.finditer(row_xml)]
     if not starts or starts[-1][1] < extra[0][0]:
         return row_xml + "".join(xml for _, xml in extra)
     out, cursor, queue = [], 0, list(extra)
     for pos, col in starts:
-        if queue and queue[0][0] == col:
-            raise ValueError("a cell to write already exists")
         while queue and queue[0][0] < col:
             out.append(row_xml[cursor:pos] + queue.pop(0)[1])
             cursor = pos
+        if queue and queue[0][0] == col:
+            out.append(row_xml[cursor:pos] + queue.pop(0)[1])
+            cursor = _cell_end(row_xml, pos)
     out.append(row_xml[cursor:])
     return "".join(out) + "".join(xml for _, xml in queue)
 
 
-def sheet_parts(path: Path) -> dict[str, str]:
-    """Sheet name -> its part inside the xlsx (e.g. 'xl/worksheets/sheet1.xml')."""
-    with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-    targets.update({i: t for t, i in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-    parts = {}
-    for name, rid in re.findall(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
-        target = targets[rid].lstrip("/")
-        part = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
-        parts[_unescape(name)] = part
-    return parts
+def _cell_end(row_xml: str, start: int) -> int:
+    """Where the <c> element starting at `start` ends."""
+    close = row_xml.index(">", start)
+    return close + 1 if row_xml[close - 1] == "/" else row_xml.index("</c>", close) + len("</c>")
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'") \
-        .replace("&amp;", "&")
+def _with_dimension(head: str, by_row: dict[int, list[tuple[int, str]]]) -> str:
+    """The sheet's <dimension> widened to the spliced cells."""
+    found = _DIMENSION.search(head)
+    if not found or not by_row:
+        return head
+    cols = [col for cells in by_row.values() for col, _ in cells]
+    corners = [_corner(part) for part in found.group(1).split(":")]
+    top, left = min(corners[0][0], min(by_row)), min(corners[0][1], min(cols))
+    bottom, right = max(corners[-1][0], max(by_row)), max(corners[-1][1], max(cols))
+    return head[:found.start(1)] + f"{column_letter(left)}{top}:{column_letter(right)}{bottom}" + head[found.end(1):]
+
+
+def _corner(cell: str) -> tuple[int, int]:
+    """(row, column) of an A1-style cell name."""
+    letters = cell.rstrip("0123456789")
+    return int(cell[len(letters):] or 1), _column_number(letters or "A")
 
 
 def patch_file(path: Path, pending: dict[str, list[PendingColumn]]) -> None:
     """Splice the pending columns into the saved workbook at `path` (rewritten in place)."""
     if not pending:
         return
-    parts = sheet_parts(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = sheet_parts(archive.read)
     todo = {parts[sheet]: columns for sheet, columns in pending.items() if columns}
     fd_dir = path.parent
     with tempfile.NamedTemporaryFile(dir=fd_dir, suffix=".xlsx", delete=False) as handle:

@@ -1,8 +1,13 @@
 """The workbook port over an xlwings Book: live Excel, xlwings Lite and xlwings' JSON book.
 
 Each column is one array write (`options(transpose=True).value = [...]`), never
-cell by cell. Text that Excel would take for a formula is written with a
-leading apostrophe, which Excel keeps as a text marker and does not show.
+cell by cell. Text that Excel would take for a formula (`xlcustseg.cells.to_cell`
+marks it) is written with a leading apostrophe, which Excel keeps as a text
+marker and does not show.
+
+On the remote engines (xlwings Lite, Server and the JSON book) a write is an
+action sent back to Excel when the script ends, so the book's values do not
+change meanwhile; the adapter keeps what it wrote and lays it over what it reads.
 """
 
 from __future__ import annotations
@@ -13,41 +18,35 @@ from typing import Any
 
 import openpyxl
 
-from xlcustseg.workbook.port import ChartSpec, SheetData
+from xlcustseg.cells import FormulaLikeText, from_rows, to_cells, used_block
+from xlcustseg.workbook.port import Block, ChartSpec, SheetData, overlay
 from xlcustseg.workbook.template import anchors as template_anchors
-
-FORMULA_LIKE = ("=", "+", "-", "@")
-
-
-def _cell_value(value: Any, formulas: bool = False) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, str) and value.startswith(FORMULA_LIKE) and not (formulas and value.startswith("=")):
-        return "'" + value
-    return value
 
 
 class XlwingsBook:
-    """Adapter: `XlwingsBook(xw.Book.caller())`."""
+    """Adapter: `XlwingsBook(xw.Book.caller())`, or over a Lite or JSON book."""
 
-    def __init__(self, book):
+    def __init__(self, book: Any):
         self.book = book
-        self.skipped: list[str] = []  # what this engine could not do (e.g. charts in the JSON book)
+        self.skipped: list[str] = []  # what this engine could not do (e.g. number formats in the JSON book)
+        self._remote = getattr(getattr(book.app, "engine", None), "type", None) == "remote"
+        self._written: dict[str, list[Block]] = {}  # remote engines: our writes, read back from here
 
     def sheet_names(self) -> list[str]:
+        """The sheets in workbook order."""
         return [s.name for s in self.book.sheets]
 
     def active_sheet(self) -> str:
+        """The sheet the user is on."""
         return self.book.sheets.active.name
 
     def read(self, sheet: str) -> SheetData:
+        """The used range's values (error cells as their text), with our writes laid over on remote engines."""
         ws = self.book.sheets[sheet]
         used = ws.used_range
         values = used.options(ndim=2, err_to_str=True).value or [[]]  # error cells as "#N/A" text: noted
+        rows, first_row, first_col = used_block(*overlay(from_rows(values), used.row, used.column,
+                                                         self._written.get(sheet, [])))
         bounds, name = None, None
         tables = list(getattr(ws, "tables", []) or [])
         if tables:
@@ -55,34 +54,45 @@ class XlwingsBook:
             rng = table.range
             bounds = (rng.row, rng.column, rng.row + rng.shape[0] - 1, rng.column + rng.shape[1] - 1)
             name = table.name
-        return SheetData([list(r) for r in values], used.row, used.column, name, bounds)
+        return SheetData(rows, first_row, first_col, name, bounds)
 
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
-        target = self.book.sheets[sheet].range((row, col), (row + len(values) - 1, col))
-        target.options(transpose=True).value = [_cell_value(v) for v in values]
+        """One array write downwards from (row, col); the number format from the second cell down."""
+        self._put(sheet, row, col, [[v] for v in to_cells(values)])
         if number_format and len(values) > 1:
             self._format(self.book.sheets[sheet].range((row + 1, col), (row + len(values) - 1, col)), number_format)
 
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:
+        """One array write of the block (short rows padded with blanks); formats per column."""
         if not rows:
             return
         width = max(len(r) for r in rows)
-        block = [[_cell_value(v, formulas=True) for v in r] + [None] * (width - len(r)) for r in rows]
+        block = [to_cells([*r, *[None] * (width - len(r))], formulas=True) for r in rows]
+        self._put(sheet, row, col, block)
         ws = self.book.sheets[sheet]
-        ws.range((row, col), (row + len(block) - 1, col + width - 1)).value = block
         for j, fmt in enumerate(formats or []):
             if fmt:
                 self._format(ws.range((row, col + j), (row + len(block) - 1, col + j)), fmt)
 
-    def _format(self, rng, number_format: str) -> None:
+    def _put(self, sheet: str, row: int, col: int, block: list[list[Any]]) -> None:
+        """One array write of converted values (`to_cells`); kept for reading back on remote engines."""
+        if not block or not block[0]:
+            return
+        target = self.book.sheets[sheet].range((row, col), (row + len(block) - 1, col + len(block[0]) - 1))
+        target.value = [[_excel_text(v) for v in r] for r in block]
+        if self._remote:
+            self._written.setdefault(sheet, []).append(Block(row, col, from_rows(block)))
+
+    def _format(self, rng: Any, number_format: str) -> None:
         try:
             rng.number_format = number_format
         except (NotImplementedError, AttributeError):
             self._skip("number formats")
 
     def extend_table(self, sheet: str, table_name: str, last_col: int, headers: Sequence[str]) -> None:
+        """Resize the Table to `last_col`; noted as skipped where the engine cannot."""
         ws = self.book.sheets[sheet]
         try:
             table = ws.tables[table_name]
@@ -92,10 +102,20 @@ class XlwingsBook:
             self._skip("growing the Excel Table")
 
     def replace_sheet(self, name: str, after: str | None = None) -> None:
-        if name in self.sheet_names():
-            self.book.sheets[name].delete()
-        anchor = self.book.sheets[after] if after in self.sheet_names() else self.book.sheets[-1]
-        self.book.sheets.add(name, after=anchor)
+        """An empty sheet `name`, in the old one's place, else after `after`, else last."""
+        where = self._drop(name, after)
+        self.book.sheets.add(name, **where)
+
+    def _drop(self, name: str, after: str | None) -> dict[str, Any]:
+        """Delete sheet `name` if there is one; where its successor goes (`before=`/`after=` of Sheets.add)."""
+        names = self.sheet_names()
+        sheets = self.book.sheets
+        if name not in names:
+            return {"after": sheets[after] if after in names else sheets[-1]}
+        index = names.index(name)
+        sheets[name].delete()
+        self._written.pop(name, None)
+        return {"after": sheets[index - 1]} if index else {"before": sheets[0]}
 
     def import_sheet(self, template: Path, template_sheet: str, name: str) -> dict[str, tuple[int, int]]:
         """The template's places (defined names) and content: Excel copies the styled sheet; elsewhere its
@@ -104,9 +124,9 @@ class XlwingsBook:
         if not self._copy_in_excel(template, template_sheet, name):
             self.replace_sheet(name)
             ws = source[template_sheet]
-            block = [[_cell_value(v) for v in row] for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+            block = [to_cells(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
             if block and any(v is not None for row in block for v in row):
-                self.book.sheets[name].range((1, 1), (len(block), len(block[0]))).value = block
+                self._put(name, 1, 1, block)
         return template_anchors(source, template_sheet)
 
     def _copy_in_excel(self, template: Path, template_sheet: str, name: str) -> bool:
@@ -115,9 +135,7 @@ class XlwingsBook:
             return False
         source = self.book.app.books.open(str(template))
         try:
-            if name in self.sheet_names():
-                self.book.sheets[name].delete()
-            source.sheets[template_sheet].copy(after=self.book.sheets[-1], name=name)
+            source.sheets[template_sheet].copy(name=name, **self._drop(name, None))
         finally:
             source.close()
         return True
@@ -151,3 +169,8 @@ class XlwingsBook:
     def _skip(self, what: str) -> None:
         if what not in self.skipped:
             self.skipped.append(what)
+
+
+def _excel_text(value: Any) -> Any:
+    """Formula-like text as Excel keeps text: behind an apostrophe."""
+    return "'" + value if isinstance(value, FormulaLikeText) else value
