@@ -56,8 +56,8 @@ def en_pipeline(tmp_path_factory):
 
 
 def udfs_labels(keys: pd.Series, scheme: str) -> pd.Series:
+    from xlcustseg.engine.strategies import labels
     from xlcustseg.settings import DEFAULTS
-    from xlcustseg.strategies import labels
 
     return labels(keys, scheme, "zh", DEFAULTS)
 

@@ -13,7 +13,7 @@ import pytest
 from libreoffice import convert
 
 from xlcustseg.cli import main as cli
-from xlcustseg.strategies import labels
+from xlcustseg.engine.strategies import labels
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.run import segment_book
 from xlcustseg.workbook.summary_sheet import CURVE_POINTS
@@ -47,7 +47,7 @@ def calculated(request, tmp_path_factory):
 
 def test_tier_table_matches_pandas(calculated):
     report, ws, anchors = calculated
-    expected = report.result.summary["tiers"]
+    expected = report.result.summary.tiers
     got = block(ws, anchors["xcs_tiers"], len(expected), 7)
     for row, (_, exp) in zip(got, expected.iterrows(), strict=True):
         assert row[0] == exp["tier"] and row[1] == exp["label"]
@@ -62,10 +62,10 @@ def test_tier_table_matches_pandas(calculated):
 
 def test_pareto_matches_pandas(calculated):
     report, ws, anchors = calculated
-    pareto = report.result.summary["pareto"]
+    pareto = report.result.summary.pareto
     row, col = anchors["xcs_pareto"]
-    assert ws.cell(row, col).value == pareto["statement"]
-    assert ws.cell(row + 1, col).value == pytest.approx(pareto["top_share"], abs=1e-9)
+    assert ws.cell(row, col).value == pareto.statement
+    assert ws.cell(row + 1, col).value == pytest.approx(pareto.top_share, abs=1e-9)
     revenue = report.result.classes["revenue"].dropna().sort_values(ascending=False)
     curve = block(ws, anchors["xcs_curve"], len(CURVE_POINTS), 2)
     for (share, value), p in zip(curve, CURVE_POINTS, strict=True):
@@ -76,10 +76,10 @@ def test_pareto_matches_pandas(calculated):
 def test_cross_tab_matches_pandas(calculated):
     report, ws, anchors = calculated
     result = report.result
-    rfm_map = result.classes.attrs["rfm_map"]
+    rfm_map = result.rfm_map
     names = list(labels(pd.Series(result.settings.classes(rfm_map)), rfm_map, result.language, result.settings))
     tiers = list(result.settings.tier_letters())
-    expected = result.summary["tier_rfm"].reindex(index=tiers, columns=names, fill_value=0)
+    expected = result.summary.tier_rfm.reindex(index=tiers, columns=names, fill_value=0)
     got = block(ws, anchors["xcs_cross"], len(tiers), len(names) + 1)
     assert [r[0] for r in got] == tiers
     assert np.array([r[1:] for r in got]).tolist() == expected.to_numpy().tolist()
@@ -88,7 +88,7 @@ def test_cross_tab_matches_pandas(calculated):
 
 def test_lifecycle_matches_pandas(calculated):
     report, ws, anchors = calculated
-    expected = report.result.summary["lifecycle"]
+    expected = report.result.summary.lifecycle
     got = block(ws, anchors["xcs_lifecycle"], len(expected), 3)
     assert [r[0] for r in got] == expected["label"].tolist()
     assert [r[1] for r in got] == expected["customers"].tolist()
@@ -99,7 +99,7 @@ def test_lifecycle_matches_pandas(calculated):
 def test_strategy_counts_match_pandas(calculated):
     report, ws, anchors = calculated
     classes = report.result.classes
-    column, _ = classes.attrs["secondary"]
+    column, _ = report.result.secondary
     counts = classes.groupby(["tier", column]).size()
     row = anchors["xcs_strategies"][0] + 1
     col = anchors["xcs_strategies"][1]

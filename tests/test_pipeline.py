@@ -97,7 +97,7 @@ def test_one_customer():
 def test_empty_table_gives_empty_result():
     result = segment(pd.DataFrame({"客户编号": [], "销售额": []}))
     assert len(result.table) == 0 and list(result.table.columns)[1:] == output_headers("zh")
-    assert result.summary["tiers"]["customers"].sum() == 0
+    assert result.summary.tiers["customers"].sum() == 0
 
 
 def test_all_equal_and_zero_revenue():
@@ -177,8 +177,8 @@ def test_second_run_on_output_gives_same_classes(zh_customers):
 
 def test_summary_frames(zh_customers):
     s = segment(zh_customers).summary
-    assert s["tiers"]["customers"].tolist() == [2, 0, 3]
-    assert s["tiers"]["revenue"].tolist() == [24000.0, 0.0, 400.0]
-    assert s["pareto"]["customers"] == 1 and s["pareto"]["statement"].startswith("前 20% 的客户（1 位）")
-    assert s["lifecycle"]["customers"].sum() == 6
-    assert any("主要客户" in w for w in s["quality"])
+    assert s.tiers["customers"].tolist() == [2, 0, 3]
+    assert s.tiers["revenue"].tolist() == [24000.0, 0.0, 400.0]
+    assert s.pareto.customers == 1 and s.pareto.statement.startswith("前 20% 的客户（1 位）")
+    assert s.lifecycle["customers"].sum() == 6
+    assert any("主要客户" in w for w in s.quality)

@@ -5,7 +5,7 @@
     >>> result.table                       # one row per customer, with the output columns
 """
 
-from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
+from xlcustseg.engine import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 
 __version__ = "0.2.0"

@@ -49,9 +49,6 @@ SHEETS: dict[str, Pair] = {
     "summary": ("分层汇总", "Summary"), "rules": ("规则", "Rules"),
 }
 
-#: the customer-id header of a customer sheet made from lines without one of their own
-CUSTOMER_ID: Pair = ("客户编号", "Customer ID")
-
 #: the settings sheet's columns
 SETTINGS_HEADERS: dict[str, Pair] = {"key": ("设置项", "Key"), "value": ("值", "Value"),
                                      "description": ("说明", "Description")}

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
+from xlcustseg.cells import column_letter
 from xlcustseg.i18n import ALL_REASONS, NOTE_QUOTES, pick
 
 COLUMNS = ["row", "cell", "column", "value", "reason"]
 
 
+def note_part(rows: np.ndarray, cells: np.ndarray | list, column: str, values: pd.Series | np.ndarray,
+              reasons: pd.Series | np.ndarray | str) -> tuple[pd.DataFrame, ...]:
+    """Notes on `rows` (positions in the customer table) as one frame: () when there are none."""
+    if len(rows) == 0:
+        return ()
+    return (pd.DataFrame({"row": rows, "cell": cells, "column": column,
+                          "value": np.asarray(values, dtype=object), "reason": reasons}),)
+
+
 @dataclass
 class NoteBook:
-    """Collects notes about cells; `row` is the position in the customer table."""
+    """Collects notes about cells while a table is read."""
 
     parts: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, rows: np.ndarray, cells: np.ndarray | list, column: str,
             values: pd.Series | np.ndarray, reasons: pd.Series | np.ndarray | str) -> None:
-        if len(rows) == 0:
-            return
-        frame = pd.DataFrame({"row": rows, "cell": cells, "column": column,
-                              "value": np.asarray(values, dtype=object), "reason": reasons})
-        self.parts.append(frame)
+        """Note the given rows' cells of one column, each with its reason."""
+        self.parts.extend(note_part(rows, cells, column, values, reasons))
 
     def remap_rows(self, to_row: np.ndarray) -> None:
         """Order lines: point each note at its line's customer row (NA for lines without one)."""
@@ -33,13 +40,16 @@ class NoteBook:
             mapped = pd.Series(to_row[part["row"].to_numpy(dtype=int)]).astype("Int64")
             part["row"] = mapped.where(mapped >= 0)
 
-    def frame(self, lang: str) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "message"]})
-        notes = pd.concat(self.parts, ignore_index=True)
-        notes["row"] = notes["row"].astype("Int64")
-        notes["message"] = render(notes, lang)
-        return notes.sort_values(["row", "cell"], kind="stable").reset_index(drop=True)
+
+def notes_frame(parts: Iterable[pd.DataFrame], lang: str) -> pd.DataFrame:
+    """Every note, one row each, with its sentence in `lang`, ordered by row and cell."""
+    parts = list(parts)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "message"]})
+    notes = pd.concat(parts, ignore_index=True)
+    notes["row"] = notes["row"].astype("Int64")
+    notes["message"] = render(notes, lang)
+    return notes.sort_values(["row", "cell"], kind="stable").reset_index(drop=True)
 
 
 def render(notes: pd.DataFrame, lang: str) -> pd.Series:
@@ -64,7 +74,7 @@ def _show(value: object) -> str:
 
 def cell_names(sheet_rows: np.ndarray, sheet_col: int) -> np.ndarray:
     """'C7'-style addresses (1-based row and column)."""
-    letter = get_column_letter(sheet_col)
+    letter = column_letter(sheet_col)
     return np.char.add(letter, np.asarray(sheet_rows).astype(str)).astype(object)
 
 

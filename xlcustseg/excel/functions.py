@@ -24,11 +24,11 @@ import pandas as pd
 
 from xlcustseg import schemes
 from xlcustseg.cells import Cells, Grid, error_text, looks_like_dates, scalar, used_rows
+from xlcustseg.engine import SegmentResult, segment
+from xlcustseg.engine.strategies import labels, lookup
 from xlcustseg.fields.values import parse_dates, parse_numbers, parse_text
 from xlcustseg.i18n import REASONS, SCHEME_REASONS
-from xlcustseg.pipeline import SegmentResult, segment
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError
-from xlcustseg.strategies import labels, lookup
 
 CATEGORY = "xlcustseg"
 TIER_BASES = ("count", "revenue_share", "threshold")
@@ -190,7 +190,7 @@ def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: C
     rfm_map = scalar(map) or ("rfm8" if lang == "zh" else "rfm10")
     settings = _settings(as_of=as_of, language=lang, **{"rfm.map": rfm_map})
     result, row_of = _run(table, settings)
-    classes = labels(result.classes["rfm_class"], result.classes.attrs["rfm_map"], lang, settings)
+    classes = labels(result.classes["rfm_class"], result.rfm_map, lang, settings)
     return grid.back(_answer(result, row_of, classes))
 
 

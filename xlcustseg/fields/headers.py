@@ -141,9 +141,6 @@ class TableLayout:
     headers: list[str]
     fields: dict[str, int]  # canonical field -> column position
 
-    def header_of(self, field: str) -> str:
-        return self.headers[self.fields[field]]
-
 
 def find_table(frame: pd.DataFrame, overrides: Mapping[str, str] | None = None,
                ignore: Iterable[str] = (), scan_rows: int = 50) -> TableLayout:

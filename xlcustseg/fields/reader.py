@@ -9,7 +9,7 @@ import pandas as pd
 
 from xlcustseg.fields import values as V
 from xlcustseg.fields.headers import TableLayout
-from xlcustseg.notes import NoteBook, cell_names
+from xlcustseg.notes import NoteBook, cell_names, note_part
 
 TEXT, KEY, NUMBER, DATE, YESNO, LEVEL = "text", "key", "number", "date", "yesno", "level"
 FIELD_KINDS: dict[str, str] = {
@@ -51,6 +51,12 @@ class FieldTable:
         if self.sheet_rows is None or name not in self.sheet_cols:
             return np.full(len(rows), "", dtype=object)
         return cell_names(self.sheet_rows[rows], self.sheet_cols[name])
+
+    def notes(self, name: str, mask: np.ndarray, reason: str) -> tuple[pd.DataFrame, ...]:
+        """Notes on `name`'s cells in the rows of `mask`, showing each cell as it was handed over."""
+        rows = np.flatnonzero(mask)
+        shown = self.raw.get(name, self.values[name])
+        return note_part(rows, self.cells(name, rows), self.headers.get(name, name), shown.iloc[rows], reason)
 
 
 def body_of(frame: pd.DataFrame, layout: TableLayout) -> tuple[pd.DataFrame, np.ndarray]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlcustseg.engine import SegmentationError, SegmentResult, segment
 from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
@@ -22,7 +23,6 @@ from xlcustseg.i18n import (
     SHEETS,
     sheet_name,
 )
-from xlcustseg.pipeline import SegmentationError, SegmentResult, segment
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.workbook.port import SheetData, WorkbookPort, column_letter
 from xlcustseg.workbook.summary_sheet import DataColumns, fill_summary
@@ -49,15 +49,15 @@ class RunReport:
     def message(self) -> str:
         """A few lines for the user: customers per tier and the Pareto statement."""
         zh = self.result.language == "zh"
-        tiers = self.result.summary["tiers"]
+        tiers = self.result.summary.tiers
         counts = "，".join if zh else ", ".join
         per_tier = counts(f"{t} {n}" for t, n in zip(tiers["tier"], tiers["customers"], strict=True))
         lines = [
             (f"已分层 {len(self.result.table)} 位客户（{self.input_sheet}）：{per_tier}" if zh
              else f"Segmented {len(self.result.table)} customers ({self.input_sheet}): {per_tier}"),
         ]
-        if self.result.summary["pareto"]["statement"]:
-            lines.append(self.result.summary["pareto"]["statement"])
+        if self.result.summary.pareto.statement:
+            lines.append(self.result.summary.pareto.statement)
         noted = int(self.result.classes["notes"].notna().sum())
         if noted:
             lines.append(f"{noted} 行有备注（无法读取的单元格等）" if zh
@@ -87,7 +87,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
         raise WorkbookError(f"Sheet '{sheet}': {exc}") from None
     if "revenue" not in result.layout.fields and result.kind == "customers":
         raise WorkbookError(f"Sheet '{sheet}' has no revenue column (e.g. 销售额, Revenue, Amount).")
-    profile = _cluster(result, frame, settings) if settings["cluster.enabled"] else None
+    result, profile = _cluster(result, frame, settings) if settings["cluster.enabled"] else (result, None)
     step("write")
     lang = result.language
     if result.kind == "orders":
@@ -100,8 +100,8 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     return report
 
 
-def _cluster(result: SegmentResult, frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Cluster on R, F, M (and the chosen columns); the names go into the table and classes."""
+def _cluster(result: SegmentResult, frame: pd.DataFrame, settings: Settings) -> tuple[SegmentResult, pd.DataFrame]:
+    """Cluster on R, F, M (and the chosen columns): the result with the names in its table and classes; the profile."""
     from xlcustseg.fields.values import parse_numbers
     from xlcustseg.learn import cluster_customers
 
@@ -121,9 +121,7 @@ def _cluster(result: SegmentResult, frame: pd.DataFrame, settings: Settings) -> 
         clusters = cluster_customers(features, k, lang=result.language, rfm_labels=rfm_labels)
     except ValueError as exc:
         raise WorkbookError(f"Cannot cluster: {exc}.") from None
-    classes["cluster"] = clusters.names.to_numpy()
-    result.table[CLUSTER_COLUMN[1] if result.language == "zh" else CLUSTER_COLUMN[2]] = clusters.names.to_numpy()
-    return clusters.profile
+    return result.with_clusters(clusters.names.to_numpy()), clusters.profile
 
 
 # ---------------------------------------------------------------- choosing the sheet and settings

@@ -27,8 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from xlcustseg import resources
-from xlcustseg.pipeline import SegmentResult
-from xlcustseg.strategies import labels
+from xlcustseg.engine import SegmentResult
+from xlcustseg.engine.strategies import labels
 from xlcustseg.workbook.port import ChartSpec, column_letter, quote_sheet
 
 CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
@@ -74,7 +74,7 @@ def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns
     _cross(book, sheet_name, anchors["xcs_cross"], result, data)
     _lifecycle(book, sheet_name, anchors["xcs_lifecycle"], result, data)
     _strategies(book, sheet_name, anchors["xcs_strategies"], result, data)
-    warnings = [*result.summary["quality"], *result.warnings, *(extra_warnings or [])]
+    warnings = [*result.summary.quality, *result.warnings, *(extra_warnings or [])]
     book.write_block(sheet_name, *anchors["xcs_quality"], [[w] for w in warnings] or [["—"]])
     _charts(book, sheet_name, anchors["xcs_charts"], anchors["xcs_tiers"], tier_rows, curve, zh)
     if clusters is not None:
@@ -92,7 +92,7 @@ def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: boo
               else ["Cluster", "Customers", "Share", "Mean R (days)", "Mean F", "Mean M", "Revenue share"])
     row0, col0 = at
     first, last = row0 + 1, row0 + len(profile)
-    size, rev = column_letter(col0 + 1), column_letter(col0 + 6)
+    size = column_letter(col0 + 1)
     name_col = column_letter(col0)
     rows = []
     for i, item in enumerate(profile.itertuples(index=False)):
@@ -104,7 +104,6 @@ def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: boo
             f"=IFERROR(SUMIFS({data.range('revenue_value')},{data.range('cluster')},{name_col}{r})/"
             f"SUMIFS({data.range('revenue_value')},{data.range('cluster')},\"<>\"),0)",
         ])
-    _ = rev
     book.write_block(sheet, row0, col0, [header])
     book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT, "0.0", "0.0", MONEY, PERCENT])
 
@@ -122,7 +121,7 @@ def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
     zh = result.language == "zh"
     header = (["等级", "名称", "客户数", "客户占比", "销售额", "销售额占比", "平均销售额"] if zh
               else ["Tier", "Name", "Customers", "Customer share", "Revenue", "Revenue share", "Average"])
-    table = result.summary["tiers"]
+    table = result.summary.tiers
     row0, col0 = at
     first, last = row0 + 1, row0 + len(table)
     cust, rev = column_letter(col0 + 2), column_letter(col0 + 4)
@@ -182,7 +181,7 @@ def _curve(book, sheet, at, data: DataColumns, zh: bool) -> tuple[int, int, int]
 
 def _cross(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
     settings, lang = result.settings, result.language
-    rfm_map = result.classes.attrs.get("rfm_map", "rfm8")
+    rfm_map = result.rfm_map
     classes = settings.classes(rfm_map)
     names = list(labels(pd.Series(classes, dtype=object), rfm_map, lang, settings))
     tiers = list(settings.tier_letters())
@@ -199,7 +198,7 @@ def _cross(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
 
 def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
     zh = result.language == "zh"
-    frame = result.summary["lifecycle"]
+    frame = result.summary.lifecycle
     row0, col0 = at
     header = ["生命周期", "客户数", "占比"] if zh else ["Lifecycle", "Customers", "Share"]
     first, last = row0 + 1, row0 + len(frame)
@@ -214,7 +213,7 @@ def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> Non
 def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
     zh = result.language == "zh"
     classes, settings = result.classes, result.settings
-    column, scheme = classes.attrs.get("secondary", ("rfm_class", "rfm8"))
+    column, scheme = result.secondary
     key = "rfm_class" if column == "rfm_class" else "lifecycle"
     combos = (pd.DataFrame({"tier": classes["tier"], "cls": classes[column], "strategy": classes["strategy"],
                             "cadence": classes["cadence"]})

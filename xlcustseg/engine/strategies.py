@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xlcustseg.i18n import COLON, SEPARATOR, pick
 from xlcustseg.settings import Settings
 
 
@@ -21,6 +22,7 @@ def lookup(keys: pd.Series, scheme: str, attr: str, settings: Settings) -> pd.Se
 
 
 def labels(keys: pd.Series, scheme: str, lang: str, settings: Settings) -> pd.Series:
+    """The label in `lang` of each class key of `scheme`."""
     return lookup(keys, scheme, f"label_{lang}", settings).astype(object)
 
 
@@ -31,7 +33,7 @@ def combined_strategy(parts: list[tuple[pd.Series, str]], lang: str, settings: S
     Built once per distinct combination of classes (there are few), then spread
     over the rows.
     """
-    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
+    sep, colon = pick(SEPARATOR, lang), pick(COLON, lang)
     index = parts[0][0].index
     codes, combos_frame = _combinations([k for k, _ in parts])
     out = pd.Series("", index=combos_frame.index, dtype=object)

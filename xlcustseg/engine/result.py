@@ -1,0 +1,114 @@
+"""What `segment()` returns: SegmentResult (immutable), its Summary, and SegmentationError.
+
+A result cannot be changed by whoever holds it: the dataclasses are frozen, and
+every table is handed out as a copy (pandas copies on write, so a copy costs
+nothing until someone writes to it). `with_clusters` makes a new result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlcustseg.fields.headers import TableLayout
+from xlcustseg.i18n import CLUSTER_COLUMN, pick
+from xlcustseg.settings import Settings
+
+
+class SegmentationError(ValueError):
+    """The table cannot be segmented at all; the message says why in one sentence."""
+
+
+class CopiedFrame:
+    """A DataFrame field of a frozen dataclass that hands out a copy at every read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.private = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            raise AttributeError(self.private[1:])  # a field without a default
+        return getattr(obj, self.private).copy(deep=False)
+
+    def __set__(self, obj: object, value: pd.DataFrame) -> None:
+        object.__setattr__(obj, self.private, value)
+
+
+class SecondaryClass(NamedTuple):
+    """The class combined with the tier in the strategy text: its classes column and its scheme."""
+
+    column: str  # rfm_class or lifecycle
+    scheme: str  # rfm8, rfm4, rfm10 or lifecycle
+
+
+@dataclass(frozen=True)
+class Pareto:
+    """The revenue share of the top 20% of customers, and the sentence that says it."""
+
+    top_share: float | None
+    customers: int
+    statement: str
+
+
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """The pivot-style summary (what the summary sheet's formulas must equal).
+
+    tiers: per tier: label, customers, customer_share, revenue, revenue_share, average.
+    tier_rfm: tier × RFM class label cross-tab (empty without either).
+    lifecycle: per stage: class, label, customers, share.
+    quality: warnings about empty classes and classes under 1% of customers.
+    """
+
+    tiers: pd.DataFrame = CopiedFrame()
+    pareto: Pareto
+    tier_rfm: pd.DataFrame = CopiedFrame()
+    lifecycle: pd.DataFrame = CopiedFrame()
+    quality: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentResult:
+    """What `segment()` returns.
+
+    table: one row per customer — the customer-id column (and, for order lines,
+      the aggregated columns) followed by the output columns of SCHEMES.md.
+    classes: every scheme's class keys and intermediate values, same rows.
+    notes: one row per note: row (position in `table`), cell, column, value,
+      reason (code), message.
+    summary: the summary frames.
+    warnings: table-level notes (a scheme skipped, weights renormalised …).
+    kind: customers (a customer table) or orders (order lines).
+    source_rows: for a customer table, the frame row of each customer; for
+      order lines, the customer row of each line (-1: no customer). Read-only.
+    rfm_map: the RFM class map used (rfm8, rfm4 or rfm10).
+    secondary: the class the strategy text combines with the tier.
+    """
+
+    table: pd.DataFrame = CopiedFrame()
+    classes: pd.DataFrame = CopiedFrame()
+    notes: pd.DataFrame = CopiedFrame()
+    summary: Summary
+    warnings: tuple[str, ...]
+    language: str
+    kind: str
+    as_of: pd.Timestamp | None
+    layout: TableLayout
+    source_rows: np.ndarray
+    rfm_map: str
+    secondary: SecondaryClass
+    settings: Settings = field(repr=False)
+
+    def __post_init__(self) -> None:
+        rows = np.array(self.source_rows, copy=True)
+        rows.flags.writeable = False
+        object.__setattr__(self, "source_rows", rows)
+
+    def with_clusters(self, names: Any) -> SegmentResult:
+        """A copy with each customer's learned cluster: a `cluster` class and its output column."""
+        table = self.table
+        table[pick(CLUSTER_COLUMN[1:], self.language)] = names
+        return replace(self, table=table, classes=self.classes.assign(cluster=names))
