@@ -196,6 +196,7 @@ def _learn(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line: a settings file, then --as-of and --lang on top."""
     values: dict[str, Any] = {}
     if args.settings:
         values.update(_settings_file(args.settings))
@@ -211,7 +212,25 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _settings_file(path: Path) -> dict[str, Any]:
+    """A CSV's or workbook's key/value rows, read as the settings sheet is (a bad one named by its row)."""
+    from xlcustseg.settings_table import read_settings_table
+
+    table = read_settings_table(_file_rows(path))
+    try:
+        Settings(table.values)
+    except SettingsError as exc:
+        row = table.rows.get(exc.key)
+        where = f", row {row + 1}" if row is not None else ""
+        raise CommandError(f"settings file {path.name}{where}: setting {exc.key} = {exc.value!r} is not usable: "
+                           f"{exc.reason}.") from None
+    return table.values
+
+
+def _file_rows(path: Path) -> list[list[Any]]:
+    """The rows of a CSV (as text) or of a workbook's first sheet (as `xlcustseg.cells.from_cell` reads cells)."""
     import pandas as pd
+
+    from xlcustseg.cells import from_rows
 
     if not path.exists():
         raise CommandError(f"settings file {path} does not exist.")
@@ -224,8 +243,7 @@ def _settings_file(path: Path) -> dict[str, Any]:
         raise CommandError(f"settings file {path.name} could not be read ({type(exc).__name__}).") from None
     if table.shape[1] < 2:
         raise CommandError(f"settings file {path.name} needs two columns: key and value.")
-    return {str(k).strip(): ("" if pd.isna(v) else v) for k, v in zip(table.iloc[:, 0], table.iloc[:, 1], strict=True)
-            if isinstance(k, str) and k.strip() and k.strip() not in ("Key", "设置项")}
+    return from_rows(table.itertuples(index=False, name=None))
 
 
 def default_output(path: Path, language: str) -> Path:

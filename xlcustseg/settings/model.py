@@ -17,6 +17,7 @@ import pandas as pd
 
 from xlcustseg.i18n import SETTINGS_HEADERS, pick
 from xlcustseg.settings.options import AUTO_CUTOFFS, OPTIONS, TIER_LETTERS
+from xlcustseg.settings_table import read_settings_table
 
 
 class SettingsError(ValueError):
@@ -141,20 +142,14 @@ class Settings(Mapping[str, Any]):
 
     @classmethod
     def from_table(cls, table: pd.DataFrame) -> Settings:
-        """Read the first two columns as key/value; rows with an empty key are skipped.
+        """Read a key/value table as every route does (`xlcustseg.settings_table.read_settings_table`).
 
-        A bad value raises SettingsError whose `row` is the table's 0-based row.
+        The first two columns are key and value; rows with an empty key and a
+        header row are skipped. A bad value raises SettingsError whose `row` is
+        the table's 0-based row.
         """
-        values, rows = {}, {}
-        for i, (key, value) in enumerate(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True)):
-            if key is None or (isinstance(key, float) and pd.isna(key)) or not str(key).strip():
-                continue
-            key = str(key).strip()
-            if key in (*SETTINGS_HEADERS["key"], "key"):
-                continue
-            values[key] = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
-            rows[key] = i
-        return cls(values, _rows=rows)
+        read = read_settings_table(table.itertuples(index=False, name=None))
+        return cls(read.values, _rows=read.rows)
 
 
 def _as_text(value: Any) -> Any:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import openpyxl
 
+from xlcustseg.cells import from_rows
 from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
+from xlcustseg.workbook.port import WorkbookFile
 from xlcustseg.workbook.run import WorkbookError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -66,9 +68,9 @@ def _converted(path: Path) -> OpenpyxlBook:
         sheet = source.get_sheet_by_name(name)
         ws = workbook.create_sheet(name)
         start = sheet.start or (0, 0)
-        for i, row in enumerate(sheet.to_python(skip_empty_area=True)):
+        for i, row in enumerate(from_rows(sheet.to_python(skip_empty_area=True))):
             for j, value in enumerate(row):
-                if value != "":
+                if value is not None:
                     ws.cell(row=start[0] + 1 + i, column=start[1] + 1 + j, value=value)
     return OpenpyxlBook(workbook)
 
@@ -88,7 +90,7 @@ def dropped_parts(path: Path) -> list[str]:
     return found
 
 
-def save_atomic(book: OpenpyxlBook, target: Path) -> None:
+def save_atomic(book: WorkbookFile, target: Path) -> None:
     """Write to a temporary file beside the target, then rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".xlcustseg-", suffix=target.suffix, dir=target.parent)

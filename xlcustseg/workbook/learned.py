@@ -14,8 +14,10 @@ from xlcustseg.workbook.port import WorkbookPort
 from xlcustseg.workbook.run import WorkbookError, _exact
 
 
-@dataclass
+@dataclass(frozen=True)
 class LearnReport:
+    """What `learn_book` did: the learnt result, the sheet it wrote to and the rules sheet."""
+
     result: LearnResult
     sheet: str
     rules_sheet: str

@@ -45,6 +45,7 @@ class OpenpyxlBook:
         self._pending: dict[str, list[PendingColumn]] = {}
         self._formula_results: dict[str, dict[tuple[int, int], Any]] = {}
         self._from_source = set(workbook.sheetnames) if source is not None else set()
+        self._written: dict[str, list[tuple[int, int, int, int]]] = {}  # rectangles written since opening
 
     # -- reading
     def sheet_names(self) -> list[str]:
@@ -73,13 +74,14 @@ class OpenpyxlBook:
         for i, row in enumerate(raw):
             for j, value in enumerate(row):
                 if _maybe_formula(value) and _is_formula(ws, first_row + i, first_col + j, value):
-                    row[j] = self._formula_result(ws.title, first_row + i, first_col + j)
+                    row[j] = self._formula_value(ws.title, first_row + i, first_col + j, value)
         return from_rows(raw), first_row, first_col
 
-    def _formula_result(self, sheet: str, row: int, col: int) -> Any:
-        """The cached result of a formula that came with the source file (None for one written since)."""
-        if sheet not in self._from_source:
-            return None
+    def _formula_value(self, sheet: str, row: int, col: int, formula: Any) -> Any:
+        """A formula of the source file: its cached result (None if it has none); one written since: its text."""
+        written = any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self._written.get(sheet, []))
+        if sheet not in self._from_source or written:
+            return formula if isinstance(formula, str) else getattr(formula, "text", None)
         if sheet not in self._formula_results:
             self._formula_results[sheet] = _cached_values(self.source, sheet)
         return self._formula_results[sheet].get((row, col))
@@ -90,7 +92,7 @@ class OpenpyxlBook:
         """Values downwards from (row, col); a column longer than DEFER_ROWS is spliced in on save."""
         ws = self.wb[sheet]
         cells = to_cells(values)
-        self._forget_pending(sheet, row, row + len(cells) - 1, col, col)
+        self._wrote(sheet, row, row + len(cells) - 1, col, col)
         if len(cells) <= DEFER_ROWS:
             for offset, value in enumerate(cells):
                 _put(ws.cell(row=row + offset, column=col), value, number_format)
@@ -110,24 +112,30 @@ class OpenpyxlBook:
         """A 2-D block from (row, col); strings starting with '=' are formulas; formats[j] for column j."""
         ws = self.wb[sheet]
         width = max((len(r) for r in rows), default=0)
-        self._forget_pending(sheet, row, row + len(rows) - 1, col, col + width - 1)
+        self._wrote(sheet, row, row + len(rows) - 1, col, col + width - 1)
         for i, values in enumerate(rows):
             for j, value in enumerate(to_cells([*values, *[None] * (width - len(values))], formulas=True)):
                 fmt = formats[j] if formats and j < len(formats) else None
                 _put(ws.cell(row=row + i, column=col + j), value, fmt)
 
+    def _wrote(self, sheet: str, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+        """A rectangle about to be written: held-aside cells in it give way, formulas in it are ours."""
+        if sheet in self._from_source:
+            self._written.setdefault(sheet, []).append((first_row, first_col, last_row, last_col))
+        self._forget_pending(sheet, first_row, last_row, first_col, last_col)
+
     def _forget_pending(self, sheet: str, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
-        """Held-aside cells inside a rectangle being written again give way to the new values."""
+        """Held-aside cells inside a rectangle being written again give way: their columns keep the rest."""
         kept = []
         for column in self._pending.get(sheet, []):
             last = column.first_row + len(column.values) - 1
             if not first_col <= column.col <= last_col or last < first_row or column.first_row > last_row:
                 kept.append(column)
                 continue
-            values = [None if first_row <= column.first_row + k <= last_row else v
-                      for k, v in enumerate(column.values)]
-            if any(v is not None for v in values):
-                kept.append(PendingColumn(column.col, column.first_row, values, column.style_id))
+            above = column.values[:max(first_row - column.first_row, 0)]
+            below = column.values[last_row + 1 - column.first_row:]
+            kept += [PendingColumn(column.col, start, part, column.style_id)
+                     for start, part in ((column.first_row, above), (last_row + 1, below)) if any(part)]
         if sheet in self._pending:
             self._pending[sheet] = kept
 
@@ -170,6 +178,7 @@ class OpenpyxlBook:
 
     def _forget_sheet(self, name: str) -> None:
         self._pending.pop(name, None)
+        self._written.pop(name, None)
         self._formula_results.pop(name, None)
         self._from_source.discard(name)
 
