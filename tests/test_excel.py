@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from xlcustseg import main
 from xlcustseg.excel import udfs
+from xlcustseg.excel.functions import FUNCTIONS
+from xlcustseg.settings import DEFAULTS
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.run import segment_book
 
@@ -114,6 +116,28 @@ def test_functions_give_the_pipelines_classes_on_the_english_sample(en_pipeline)
                 t["RFM Class"])
     assert_same(flat(udfs.custlifecycle(col["First Purchase"], col["Last Purchase"], col["Orders"], None, "en")),
                 t["Lifecycle"])
+
+
+def test_every_function_with_a_class_gives_it_on_the_english_sample(en_pipeline):
+    """Order lines → the Customers sheet: each function whose class segment() gives here, row by row."""
+    report, out = en_pipeline
+    t, classes = report.result.table, report.result.classes
+    col = {h: column(out, "Customers", 1, h) for h in ("Customer", "Tier", "Orders", "Revenue")}
+    assert_same(flat(udfs.custnature(col["Customer"], "en")), t["Customer Type"])
+    for tier, got, text in zip(t["Tier"], flat(udfs.custstrategy(col["Tier"], None, "en")), t["Strategy"],
+                               strict=True):
+        label = DEFAULTS.class_info("tier", tier, "label_en")
+        assert (got is None and pd.isna(text)) or text.startswith(f"{tier} {label}: {got}")
+    components = [[r[0], o[0]] for r, o in zip(col["Revenue"], col["Orders"], strict=True)]
+    weights = [[DEFAULTS["score.weights"][k] for k in ("revenue", "orders")]]  # profit, potential: none here
+    for got, want in zip(flat(udfs.custscore(components, weights)), classes["score"], strict=True):
+        assert (got is None or str(got).startswith("#")) if pd.isna(want) else got == pytest.approx(want, abs=0.01)
+    # tier, RFM code and class, lifecycle: the test above; no other function has a class on order lines
+    compared = {"custtier", "custrfm", "custrfmclass", "custlifecycle", "custnature", "custstrategy", "custscore"}
+    without = {"custquadrant": "quadrant", "custman": "man_code", "custgrade": "followup",
+               "custnextcontact": "followup_next", "custcluster": "cluster"}
+    assert compared | set(without) == {f.__name__ for f in FUNCTIONS}
+    assert all(key not in classes or classes[key].isna().all() for key in without.values())
 
 
 def test_blank_in_blank_out_and_readable_errors():

@@ -7,6 +7,8 @@ import pandas as pd
 
 from xlcustseg.fields.reader import FieldTable
 
+#: how a spreadsheet holds a number: 15 significant digits
+SHEET_DIGITS = "{:.15g}"
 #: text fields carried from the lines to the customer (their first non-blank value).
 CARRIED = ("customer_name", "industry", "region", "customer_kind", "personality", "stage")
 
@@ -39,7 +41,7 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
     first = grouped.min().reindex(index)
     last = grouped.max().reindex(index)
     orders = _distinct_orders(lines, codes, ok, days, k)
-    revenue = (np.bincount(codes[ok], weights=amount.to_numpy()[ok], minlength=k)
+    revenue = (_as_a_sheet_holds(np.bincount(codes[ok], weights=amount.to_numpy()[ok], minlength=k))
                if amount is not None else np.full(k, np.nan))
 
     gap = np.bincount(codes[has_id & ~ok], minlength=k) > 0
@@ -58,6 +60,16 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
             customers.values[name] = values.reindex(index).astype(object)
     customers.headers = {name: lines.headers.get(name, name) for name in customers.values}
     return customers, codes
+
+
+def _as_a_sheet_holds(sums: np.ndarray) -> np.ndarray:
+    """Sums to the 15 significant digits a spreadsheet keeps (and openpyxl writes).
+
+    Adding amounts in cents leaves binary residue (387.60999999999996 for
+    387.61); without it, the revenue the engine ranks is the one written to
+    the customer sheet, so a worksheet function over that column agrees.
+    """
+    return np.fromiter(map(float, map(SHEET_DIGITS.format, sums.tolist())), dtype=float, count=len(sums))
 
 
 def _first_positions(codes: np.ndarray) -> np.ndarray:
