@@ -32,7 +32,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,6 @@ from scipy import optimize, special
 
 Array = NDArray[np.float64]
 Objective = Callable[..., tuple[float, Array]]
-# Weighted sums are np.dot, not the @ operator: NumPy's matmul of two vectors ran ~100x slower here.
 
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
@@ -171,61 +170,109 @@ def _collapse(columns: list[Array], weights: Array) -> tuple[list[Array], Array]
 
 # ---------------------------------------------------------------- likelihoods (negative, with gradients)
 
-def _bgnbd_nll(theta: Array, x: Array, t_x: Array, age: Array, w: Array) -> tuple[float, Array]:
-    """BG/NBD negative log-likelihood (FHL 2005 eq. 6) and its gradient in log-parameters."""
+def _dot(weights: Array, values: Array) -> float:
+    """A weighted sum by einsum's own loop: BLAS (np.dot, @) wakes its threads for each small product, which
+    cost milliseconds apiece on a busy machine (a fit makes ~40 likelihood calls of 6-8 sums each)."""
+    return float(np.einsum("i,i->", weights, values))
+
+
+class _Histories(NamedTuple):
+    """BG/NBD data, one row per distinct history, and its distinct frequencies with their customers."""
+
+    x: Array
+    t_x: Array
+    age: Array
+    w: Array
+    levels: Array  # the distinct x
+    level_weights: Array  # customers per distinct x
+
+    @classmethod
+    def of(cls, x: Array, t_x: Array, age: Array, w: Array) -> _Histories:
+        levels, index = np.unique(x, return_inverse=True)
+        return cls(x, t_x, age, w, levels, np.bincount(index, weights=w, minlength=levels.size))
+
+
+class _Spends(NamedTuple):
+    """Gamma-Gamma data, one row per distinct (x, mean spend), and its distinct frequencies."""
+
+    x: Array
+    m: Array
+    w: Array
+    levels: Array
+    level_weights: Array
+
+    @classmethod
+    def of(cls, x: Array, m: Array, w: Array) -> _Spends:
+        levels, index = np.unique(x, return_inverse=True)
+        return cls(x, m, w, levels, np.bincount(index, weights=w, minlength=levels.size))
+
+
+def _bgnbd_nll(theta: Array, data: _Histories) -> tuple[float, Array]:
+    """BG/NBD negative log-likelihood (FHL 2005 eq. 6) and its gradient in log-parameters.
+
+    The gamma-function terms depend on x alone and are taken once per distinct x.
+    """
     r, alpha, a, b = np.exp(theta)
-    rx, buyer = r + x, x > 0
-    log_end, log_last = np.log(alpha + age), np.log(alpha + t_x)
+    x, t_x, age, w, levels, counts = data
+    n = counts.sum()
+    gammaln, digamma = special.gammaln, special.digamma
+    ll_x = (gammaln(r + levels) - gammaln(r)  # and B(a, b + x) / B(a, b) in gamma functions:
+            + gammaln(a + b) - gammaln(b) + gammaln(b + levels) - gammaln(a + b + levels))
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + levels)
+    rx, log_end, log_last = r + x, np.log(alpha + age), np.log(alpha + t_x)
     b_last = b + np.maximum(x, 1) - 1  # b + x - 1, kept positive where x = 0 (its term is dropped there)
-    alive = -rx * log_end  # still alive at T
-    dropped = np.where(buyer, np.log(a) - np.log(b_last) - rx * log_last, -np.inf)  # dropped out at t_x
+    alive = -rx * log_end  # the customer is still alive at T
+    dropped = np.where(x > 0, np.log(a / b_last) - rx * log_last, -np.inf)  # dropped out right after t_x
     total = np.logaddexp(alive, dropped)
-    ll = (special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b) - special.gammaln(b)
-          + special.gammaln(b + x) - special.gammaln(a + b + x) + total)  # B(a, b+x) / B(a, b) in gammas
     share_alive, share_dropped = np.exp(alive - total), np.exp(dropped - total)
-    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
-    d_r = special.digamma(rx) - special.digamma(r) + np.log(alpha) - share_alive * log_end - share_dropped * log_last
-    d_alpha = r / alpha - rx * (share_alive / (alpha + age) + share_dropped / (alpha + t_x))
-    d_a = psi_ab - psi_abx + share_dropped / a
-    d_b = psi_ab - special.digamma(b) + special.digamma(b + x) - psi_abx - share_dropped / b_last
-    gradient = np.dot(np.stack([d_r, d_alpha, d_a, d_b]), w) * np.array([r, alpha, a, b])
-    return -float(np.dot(w, ll)), -gradient
+    ll = _dot(counts, ll_x) + n * r * np.log(alpha) + _dot(w, total)
+    d_r = (_dot(counts, digamma(r + levels) - digamma(r)) + n * np.log(alpha)
+           - _dot(w, share_alive * log_end + share_dropped * log_last))
+    d_alpha = n * r / alpha - _dot(w, rx * (share_alive / (alpha + age) + share_dropped / (alpha + t_x)))
+    d_a = _dot(counts, psi_ab - psi_abx) + _dot(w, share_dropped) / a
+    d_b = _dot(counts, psi_ab - digamma(b) + digamma(b + levels) - psi_abx) - _dot(w, share_dropped / b_last)
+    return -float(ll), -np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
 
 
-def _gamma_gamma_nll(theta: Array, x: Array, m: Array, w: Array) -> tuple[float, Array]:
-    """Gamma-Gamma negative log-likelihood of the mean spends (Fader & Hardie 2013 eq. 3) and its gradient."""
+def _gamma_gamma_nll(theta: Array, data: _Spends) -> tuple[float, Array]:
+    """Gamma-Gamma negative log-likelihood of the mean spends (Fader & Hardie 2013 eq. 3) and its gradient.
+
+    The gamma-function terms depend on x alone and are taken once per distinct x.
+    """
     p, q, v = np.exp(theta)
-    px = p * x
-    log_total = np.log(v + x * m)
-    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
-          + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_total)
-    psi = special.digamma(px + q)
-    d_p = x * (psi - special.digamma(px) + np.log(m) + np.log(x) - log_total)
-    d_q = psi - special.digamma(q) + np.log(v) - log_total
-    d_v = q / v - (px + q) / (v + x * m)
-    gradient = np.dot(np.stack([d_p, d_q, d_v]), w) * np.array([p, q, v])
-    return -float(np.dot(w, ll)), -gradient
+    x, m, w, levels, counts = data
+    gammaln, digamma = special.gammaln, special.digamma
+    p_levels = p * levels
+    ll_x = gammaln(p_levels + q) - gammaln(p_levels) - gammaln(q)
+    psi = digamma(p_levels + q)
+    log_xm, log_total = np.log(x * m), np.log(v + x * m)
+    ll = (_dot(counts, ll_x) + counts.sum() * q * np.log(v)
+          + _dot(w, p * x * log_xm - np.log(m) - (p * x + q) * log_total))
+    d_p = _dot(counts, levels * (psi - digamma(p_levels))) + _dot(w, x * (log_xm - log_total))
+    d_q = _dot(counts, psi - digamma(q)) + counts.sum() * np.log(v) - _dot(w, log_total)
+    d_v = counts.sum() * q / v - _dot(w, (p * x + q) / (v + x * m))
+    return -float(ll), -np.array([d_p, d_q, d_v]) * np.array([p, q, v])
 
 
 # ---------------------------------------------------------------- maximum likelihood
 
-def _hessian(objective: Objective, theta: Array, data: tuple[Array, ...]) -> Array:
+def _hessian(objective: Objective, theta: Array, data: Any) -> Array:
     """Central differences of the analytic gradient, symmetrised."""
     columns = []
     for j in range(theta.size):
         step = np.zeros_like(theta)
         step[j] = _HESSIAN_STEP
-        columns.append((objective(theta + step, *data)[1] - objective(theta - step, *data)[1]) / (2 * _HESSIAN_STEP))
+        columns.append((objective(theta + step, data)[1] - objective(theta - step, data)[1]) / (2 * _HESSIAN_STEP))
     hessian = np.column_stack(columns)
     return (hessian + hessian.T) / 2
 
 
-def _newton_polish(objective: Objective, theta: Array, data: tuple[Array, ...]) -> tuple[Array, Array]:
+def _newton_polish(objective: Objective, theta: Array, data: Any) -> tuple[Array, Array]:
     """Up to three Newton steps on one Hessian from the quasi-Newton optimum, each kept only if it gains likelihood.
 
     Returns the polished log-parameters and the Hessian there (measured again only if they moved).
     """
-    value, gradient = objective(theta, *data)
+    value, gradient = objective(theta, data)
     hessian = _hessian(objective, theta, data)
     start = theta
     for _ in range(3):
@@ -233,7 +280,7 @@ def _newton_polish(objective: Objective, theta: Array, data: tuple[Array, ...]) 
             candidate = theta - np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
             break
-        new_value, new_gradient = objective(candidate, *data)
+        new_value, new_gradient = objective(candidate, data)
         if np.abs(candidate).max() >= _LOG_BOUND or not new_value < value:
             break
         theta, value, gradient = candidate, new_value, new_gradient
@@ -242,13 +289,13 @@ def _newton_polish(objective: Objective, theta: Array, data: tuple[Array, ...]) 
     return theta, hessian
 
 
-def _maximise(objective: Objective, start: Array, data: tuple[Array, ...], names: tuple[str, ...],
+def _maximise(objective: Objective, start: Array, data: _Histories | _Spends, names: tuple[str, ...],
               model: str) -> tuple[Array, Array]:
     """The log-parameters that maximise the likelihood and the Hessian of the negative log-likelihood there."""
-    n = float(data[-1].sum())
+    n = float(data.w.sum())
 
     def mean(theta: Array) -> tuple[float, Array]:
-        value, gradient = objective(theta, *data)
+        value, gradient = objective(theta, data)
         return value / n, gradient / n
 
     with np.errstate(all="ignore"):
@@ -256,7 +303,7 @@ def _maximise(objective: Objective, start: Array, data: tuple[Array, ...], names
         found = optimize.minimize(mean, start, jac=True, method="L-BFGS-B", bounds=bounds,
                                   options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
         theta, hessian = _newton_polish(objective, found.x, data)
-        gradient = objective(theta, *data)[1] / n
+        gradient = objective(theta, data)[1] / n
     at_bound = [name for name, value in zip(names, theta, strict=True) if abs(value) > _RUNS_OFF]
     if at_bound:
         verb = "runs" if len(at_bound) == 1 else "run"
@@ -304,15 +351,16 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
                        "(purchases on the same day count as one).")
     (x, t_x, age), w = _collapse([x, t_x, age], w)
     scale = float(age.max())  # times in units of the longest history while optimising
-    scaled = (x, t_x / scale, age / scale, w)
-    theta, hessian = _maximise(_bgnbd_nll, _bgnbd_start(*scaled), scaled, BGNBD_PARAMS, "purchase (BG/NBD)")
+    scaled = _Histories.of(x, t_x / scale, age / scale, w)
+    theta, hessian = _maximise(_bgnbd_nll, _bgnbd_start(scaled), scaled, BGNBD_PARAMS, "purchase (BG/NBD)")
     theta[1] += np.log(scale)  # alpha back in the caller's unit: the log-likelihood only shifts by a constant
-    return _result(BGNBD_PARAMS, theta, hessian, -_bgnbd_nll(theta, x, t_x, age, w)[0], n)
+    log_likelihood = -_bgnbd_nll(theta, scaled._replace(t_x=t_x, age=age))[0]
+    return _result(BGNBD_PARAMS, theta, hessian, log_likelihood, n)
 
 
-def _bgnbd_start(x: Array, t_x: Array, age: Array, w: Array) -> Array:
+def _bgnbd_start(data: _Histories) -> Array:
     """Starting log-parameters: r = 1 with alpha from the observed purchase rate; a = 1, b = 3."""
-    rate = np.dot(w, x) / max(float(np.dot(w, age)), 1e-12)
+    rate = _dot(data.w, data.x) / max(float(_dot(data.w, data.age)), 1e-12)
     return np.log([1.0, 1.0 / rate, 1.0, 3.0])
 
 
@@ -336,15 +384,16 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> dict[str
         raise ClvError(f"The spend model needs at least {MIN_SPENDERS} repeat buyers with a positive spend "
                        f"(got {int(usable.sum())}; zero or negative spend is left out).")
     (x_fit, m_fit), w = _collapse([x[usable], m[usable]], np.ones(int(usable.sum())))
-    scale = float(np.dot(w, m_fit) / w.sum())  # spend in units of its mean while optimising
-    scaled = (x_fit, m_fit / scale, w)
+    scale = float(_dot(w, m_fit) / w.sum())  # spend in units of its mean while optimising
+    scaled = _Spends.of(x_fit, m_fit / scale, w)
     start = np.log([1.0, 2.0, 1.0])  # mean spend p v / (q - 1) = 1 in those units
     theta, hessian = _maximise(_gamma_gamma_nll, start, scaled, GAMMA_GAMMA_PARAMS, "spend (Gamma-Gamma)")
     theta[2] += np.log(scale)  # v back in the caller's money: the log-likelihood only shifts by a constant
     if np.exp(theta[1]) <= 1:
         raise ClvError("Spend varies too wildly between customers for the spend model (q <= 1: its average "
                        "spend would be infinite).")
-    result = _result(GAMMA_GAMMA_PARAMS, theta, hessian, -_gamma_gamma_nll(theta, x_fit, m_fit, w)[0], float(w.sum()))
+    log_likelihood = -_gamma_gamma_nll(theta, scaled._replace(m=m_fit))[0]
+    result = _result(GAMMA_GAMMA_PARAMS, theta, hessian, log_likelihood, float(w.sum()))
     result["n_excluded"] = int((repeat & ~usable).sum())
     return result
 
