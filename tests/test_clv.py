@@ -323,6 +323,14 @@ def test_summary_from_orders_conventions():
     assert daily.loc["A", "recency"] == 42 and daily.loc["B", "T"] == 49
 
 
+def test_summary_takes_calendar_days_of_zoned_timestamps():
+    zoned = pd.Series(pd.to_datetime(["2024-01-01 23:30", "2024-01-02 00:10", "2024-01-08 09:00"]))
+    zoned = zoned.dt.tz_localize("Asia/Shanghai")
+    table = clv.summary_from_orders(["A", "A", "A"], zoned, [1.0, 2.0, 4.0], as_of="2024-01-29", unit="D")
+    assert table.loc["A"].to_dict() == {"frequency": 2.0, "recency": 7.0, "T": 28.0, "monetary_value": 3.0,
+                                        "spend_excluded": ""}
+
+
 def test_summary_flags_repeat_spend_that_is_not_positive():
     table = clv.summary_from_orders(["A", "A", "B", "B"], ["2024-01-01", "2024-01-05", "2024-01-01", "2024-01-05"],
                                     [50.0, -50.0, 10.0, 0.0], as_of="2024-02-01")
@@ -382,6 +390,12 @@ def test_non_finite_input(bad):
     assert "amounts has 1 missing" in _reason(clv.summary_from_orders, ["A", "B"], ["2024-01-01"] * 2, [1.0, bad],
                                               "2024-02-01")
     assert "t has 1 missing" in _reason(clv.expected_purchases, {"r": 1, "alpha": 1, "a": 2, "b": 1}, bad, 1, 1, 2)
+
+
+def test_pandas_inputs():
+    assert "frequency has 1 missing" in _reason(clv.fit_bgnbd, pd.Series([1, None], dtype="Int64"), [0, 0], [1, 1])
+    assert "frequency must be numbers." in _reason(clv.fit_bgnbd, pd.Series(["a", "b"]), [0, 0], [1, 1])
+    assert "dates must be dates" in _reason(clv.summary_from_orders, ["A"], ["soon"], [1.0], "2024-02-01")
 
 
 def test_missing_order_fields():

@@ -63,9 +63,9 @@ class ClvError(ValueError):
 
 def _numbers(values: ArrayLike, name: str) -> Array:
     """`values` as a float array; non-numbers, missing and infinite values are refused."""
-    if isinstance(values, pd.Series | pd.Index):
-        values = values.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
+        if isinstance(values, pd.Series | pd.Index):  # nullable dtypes: pd.NA becomes NaN
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ClvError(f"{name} must be numbers.") from error
@@ -565,6 +565,8 @@ def _order_lines(customer_ids: ArrayLike, dates: ArrayLike, amounts: ArrayLike) 
             days = pd.to_datetime(days, format="mixed")
         except (TypeError, ValueError) as error:
             raise ClvError(f"dates must be dates ({error}).") from error
+    if days.dt.tz is not None:  # calendar days as the shop sees them
+        days = days.dt.tz_localize(None)
     amount = np.atleast_1d(_numbers(amounts, "amounts"))
     lengths = [len(ids), len(days), amount.size]
     if len(set(lengths)) > 1:
@@ -582,4 +584,4 @@ def _day(value: Any) -> pd.Timestamp:
         raise ClvError(f"as_of must be a date (got {value!r}).") from error
     if pd.isna(day):
         raise ClvError("as_of must be a date (got a missing value).")
-    return day.normalize()
+    return day.tz_localize(None).normalize() if day.tz is not None else day.normalize()
