@@ -351,6 +351,10 @@ def test_all_one_time_buyers():
     assert "No customer bought again" in _reason(clv.fit_gamma_gamma, [0] * 10, [0] * 10)
 
 
+def test_no_history():
+    assert "T is 0 for every customer" in _reason(clv.fit_bgnbd, [1, 0, 0, 0, 0], [0] * 5, [0] * 5)
+
+
 def test_one_customer():
     assert "at least 5 customers (got 1)" in _reason(clv.fit_bgnbd, [3], [5], [10])
     assert "at least 4 repeat buyers" in _reason(clv.fit_gamma_gamma, [3], [5.0])

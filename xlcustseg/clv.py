@@ -351,6 +351,8 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
                        "(purchases on the same day count as one).")
     (x, t_x, age), w = _collapse([x, t_x, age], w)
     scale = float(age.max())  # times in units of the longest history while optimising
+    if scale <= 0:
+        raise ClvError("T is 0 for every customer, so there is no history to learn from.")
     scaled = _Histories.of(x, t_x / scale, age / scale, w)
     theta, hessian = _maximise(_bgnbd_nll, _bgnbd_start(scaled), scaled, BGNBD_PARAMS, "purchase (BG/NBD)")
     theta[1] += np.log(scale)  # alpha back in the caller's unit: the log-likelihood only shifts by a constant
