@@ -106,11 +106,14 @@ COLON: Pair = ("：", ": ")
 
 
 # ---------------------------------------------------------------- messages
+#: why segment() cannot start: one sentence in both languages' terms
+NO_TABLE = ("No customer table found: no column header names revenue, orders, purchase dates or "
+            "customers (e.g. 销售额/Revenue, 订单数/Orders, 最近购买日期/Last purchase).")
 MESSAGES: dict[str, Pair] = {
     "no_revenue": ("缺少销售额列：未做客户等级。", "No revenue column: no value tiers."),
+    "no_lifecycle": ("缺少最近购买日期：未做生命周期。", "No last purchase date column: no lifecycle stage."),
     "no_rfm": ("缺少最近购买日期、订单数或销售额：未做 RFM。",
                "No last purchase date, orders or revenue column: no RFM."),
-    "no_lifecycle": ("缺少最近购买日期：未做生命周期。", "No last purchase date column: no lifecycle stage."),
     "no_first_date": ("缺少首次购买日期：生命周期不区分新客户。",
                       "No first purchase date column: the lifecycle does not tell new customers apart."),
     "weights_renormalised": ("评分卡缺少 {missing}：权重按现有项重新归一。",

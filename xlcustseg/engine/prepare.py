@@ -18,7 +18,7 @@ from xlcustseg.engine.orders import aggregate
 from xlcustseg.engine.result import SegmentationError
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
-from xlcustseg.i18n import all_created_headers
+from xlcustseg.i18n import NO_TABLE, all_created_headers
 from xlcustseg.notes import NoteBook
 from xlcustseg.settings import Settings
 
@@ -82,9 +82,7 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
         raise TypeError(f"segment() takes a pandas DataFrame, not {type(table).__name__}")
     layout = find_table(table, settings.header_overrides(), ignore=all_created_headers())
     if not any(f in layout.fields for f in USEFUL):
-        raise SegmentationError(
-            "No customer table found: no column header names revenue, orders, purchase dates or "
-            "customers (e.g. 销售额/Revenue, 订单数/Orders, 最近购买日期/Last purchase).")
+        raise SegmentationError(NO_TABLE)
     row0, col0 = origin or ((1, 1) if isinstance(table.columns, pd.RangeIndex) else (2, 1))
     body, positions = body_of(table, layout)
     notes = NoteBook()

@@ -2,19 +2,18 @@
 
 A result cannot be changed by whoever holds it: the dataclasses are frozen, and
 every table is handed out as a copy (pandas copies on write, so a copy costs
-nothing until someone writes to it). `with_clusters` makes a new result.
+nothing until someone writes to it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from xlcustseg.fields.headers import TableLayout
-from xlcustseg.i18n import CLUSTER_COLUMN, pick
 from xlcustseg.settings import Settings
 
 
@@ -106,9 +105,3 @@ class SegmentResult:
         rows = np.array(self.source_rows, copy=True)
         rows.flags.writeable = False
         object.__setattr__(self, "source_rows", rows)
-
-    def with_clusters(self, names: Any) -> SegmentResult:
-        """A copy with each customer's learned cluster: a `cluster` class and its output column."""
-        table = self.table
-        table[pick(CLUSTER_COLUMN[1:], self.language)] = names
-        return replace(self, table=table, classes=self.classes.assign(cluster=names))

@@ -38,73 +38,6 @@ class Step:
         return {f.name: v for f in fields(self) if isinstance(v := getattr(self, f.name), pd.Series)}
 
 
-@dataclass(frozen=True)
-class Tiers(Step):
-    tier: pd.Series
-
-
-@dataclass(frozen=True)
-class Rfm(Step):
-    r: pd.Series
-    f: pd.Series
-    m: pd.Series
-    rfm_code: pd.Series
-    rfm_class: pd.Series
-    frequency: pd.Series | None
-    monetary: pd.Series | None
-    rfm_map: str
-
-
-@dataclass(frozen=True)
-class Lifecycle(Step):
-    lifecycle: pd.Series
-
-
-@dataclass(frozen=True)
-class Quadrants(Step):
-    quadrant: pd.Series
-
-
-@dataclass(frozen=True)
-class Man(Step):
-    man_code: pd.Series
-    man_grade: pd.Series
-    man_action: pd.Series
-
-
-@dataclass(frozen=True)
-class Followup(Step):
-    followup: pd.Series
-    suggested_grade: pd.Series
-    followup_next: pd.Series | None  # the grade's own next follow-up (needs a last-contact column)
-
-
-@dataclass(frozen=True)
-class Scorecard(Step):
-    score: pd.Series
-    score_grade: pd.Series
-
-
-@dataclass(frozen=True)
-class CustomerType(Step):
-    customer_type: pd.Series
-    scheme: str  # behaviour, or nature when the table has no behaviour signals
-
-
-@dataclass(frozen=True)
-class Personality(Step):
-    personality: pd.Series
-
-
-@dataclass(frozen=True)
-class Strategy(Step):
-    strategy: pd.Series
-    cadence: pd.Series
-    next_contact: pd.Series
-    overdue: pd.Series | None  # needs an analysis date
-    secondary: SecondaryClass
-
-
 def _blank(c: Customers) -> pd.Series:
     return pd.Series(None, index=pd.RangeIndex(c.n), dtype=object)
 
@@ -114,6 +47,13 @@ def _warn(key: str, c: Customers, **values: object) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------- 1, 2, 3: tiers, RFM, lifecycle
+@dataclass(frozen=True)
+class Tiers(Step):
+    """Each customer's value tier: A/B/C, or VIP/A/B/C/D."""
+
+    tier: pd.Series
+
+
 def tiers(c: Customers, settings: Settings) -> Tiers:
     """Value tiers (ABC / VIP–D) from revenue; a negative revenue is noted."""
     if c.revenue is None:
@@ -121,6 +61,20 @@ def tiers(c: Customers, settings: Settings) -> Tiers:
     tier = schemes.value_tiers(c.revenue, basis=settings["tier.basis"], cutoffs=settings.tier_cutoffs(),
                                letters=settings.tier_letters())
     return Tiers(tier, notes=c.fields.notes("revenue", (c.revenue < 0).to_numpy(), "negative_revenue"))
+
+
+@dataclass(frozen=True)
+class Rfm(Step):
+    """R, F, M scores, their code and class; the raw F and M scored; the class map used."""
+
+    r: pd.Series
+    f: pd.Series
+    m: pd.Series
+    rfm_code: pd.Series
+    rfm_class: pd.Series
+    frequency: pd.Series | None
+    monetary: pd.Series | None
+    rfm_map: str
 
 
 def rfm_map(settings: Settings, lang: str) -> str:
@@ -163,6 +117,13 @@ def _rfm_notes(c: Customers, bought: np.ndarray) -> tuple[pd.DataFrame, ...]:
     return notes
 
 
+@dataclass(frozen=True)
+class Lifecycle(Step):
+    """Each customer's lifecycle stage key."""
+
+    lifecycle: pd.Series
+
+
 def lifecycle(c: Customers, settings: Settings) -> Lifecycle:
     """Prospect, new, active, dormant or churned, from the days since the first and last purchase."""
     if not (c.has("last_date") or c.has("recency")):
@@ -174,6 +135,13 @@ def lifecycle(c: Customers, settings: Settings) -> Lifecycle:
 
 
 # ---------------------------------------------------------------- 4, 5, 6, 7: quadrants, MAN, follow-up, scorecard
+@dataclass(frozen=True)
+class Quadrants(Step):
+    """Each customer's value × need quadrant, q1–q8."""
+
+    quadrant: pd.Series
+
+
 def quadrants(c: Customers, settings: Settings) -> Quadrants:
     """Value × need quadrants 1–4; prospects (no revenue) on their potential, 5–8."""
     if c.revenue is None or not c.has("need"):
@@ -190,6 +158,15 @@ def quadrants(c: Customers, settings: Settings) -> Quadrants:
     return Quadrants(schemes.quadrants(value_high, need_high, potential_high, prospect))
 
 
+@dataclass(frozen=True)
+class Man(Step):
+    """MAN code (MaN …), grade (A–D) and action key."""
+
+    man_code: pd.Series
+    man_grade: pd.Series
+    man_action: pd.Series
+
+
 def man(c: Customers) -> Man:
     """MAN code, grade and action from money, authority and need (a yes/no column, else a need score)."""
     if not c.has("money", "authority") or not (c.has("need_flag") or c.has("need")):
@@ -200,6 +177,15 @@ def man(c: Customers) -> Man:
         need = schemes.need_flags(c.column("need"), c.fields.level_words.get("need", False))
     codes = schemes.man_codes(c.column("money"), c.column("authority"), need)
     return Man(codes, schemes.man_grades(codes), schemes.man_actions(codes))
+
+
+@dataclass(frozen=True)
+class Followup(Step):
+    """Follow-up grade (S–D), the suggested grade, and the grade's next follow-up date."""
+
+    followup: pd.Series
+    suggested_grade: pd.Series
+    followup_next: pd.Series | None  # the grade's own next follow-up (needs a last-contact column)
 
 
 def followup(c: Customers, settings: Settings) -> Followup:
@@ -220,6 +206,14 @@ def followup(c: Customers, settings: Settings) -> Followup:
     return Followup(grades, suggested, following, notes=unknown)
 
 
+@dataclass(frozen=True)
+class Scorecard(Step):
+    """Weighted score (0–100) and its grade."""
+
+    score: pd.Series
+    score_grade: pd.Series
+
+
 def scorecard(c: Customers, settings: Settings) -> Scorecard:
     """Weighted percentile score of the weighted columns present, and its grade; unreadable → no score."""
     weights = settings["score.weights"]
@@ -237,6 +231,14 @@ def scorecard(c: Customers, settings: Settings) -> Scorecard:
 
 
 # ---------------------------------------------------------------- 8, 9: customer type, personality
+@dataclass(frozen=True)
+class CustomerType(Step):
+    """Behaviour type or customer nature, and which of the two schemes gave it."""
+
+    customer_type: pd.Series
+    scheme: str  # behaviour, or nature when the table has no behaviour signals
+
+
 def customer_type(c: Customers, settings: Settings) -> CustomerType:
     """Behaviour type when the table has behaviour signals, else the nature from the name."""
     if any(c.has(s) for s in BEHAVIOUR_SIGNALS):
@@ -264,6 +266,13 @@ def _behaviour(c: Customers, settings: Settings) -> pd.Series:
         brand_quantile=settings["behaviour.brand_quantile"])
 
 
+@dataclass(frozen=True)
+class Personality(Step):
+    """The catalogue key of the personality staff typed."""
+
+    personality: pd.Series
+
+
 def personality(c: Customers, settings: Settings) -> Personality:
     """The catalogue key of a personality staff typed; an unknown one is noted."""
     if not c.has("personality"):
@@ -275,6 +284,17 @@ def personality(c: Customers, settings: Settings) -> Personality:
 
 
 # ---------------------------------------------------------------- strategy, cadence, next contact
+@dataclass(frozen=True)
+class Strategy(Step):
+    """Strategy text, cadence in days, next contact date, overdue flag; the class paired with the tier."""
+
+    strategy: pd.Series
+    cadence: pd.Series
+    next_contact: pd.Series
+    overdue: pd.Series | None  # needs an analysis date
+    secondary: SecondaryClass
+
+
 def strategy(c: Customers, settings: Settings, tier: Tiers, rfm: Rfm, stage: Lifecycle, personality: Personality,
              grade: Followup) -> Strategy:
     """The tier's strategy with the RFM class's (or the lifecycle stage's), the shortest cadence of the

@@ -3,8 +3,9 @@
 Every parser takes a pandas Series as a spreadsheet hands it over (an object
 column of str, float, int, datetime, bool and None) and returns a `Parsed`:
 the typed values plus, for each cell that could not be read, a reason code
-(see `xlcustseg.i18n.REASONS`). Blank cells are missing values without a reason: a blank is
-not an error. Already-typed columns (float64, datetime64) take a fast path.
+(their sentences: `xlcustseg.i18n.REASONS`). Blank cells are missing values
+without a reason: a blank is not an error. Already-typed columns (float64,
+datetime64) take a fast path.
 
 The work is vectorised: element-wise Python runs only to sort cells by type;
 strings are cleaned with pandas' string methods and one regular expression.

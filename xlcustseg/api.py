@@ -1,0 +1,22 @@
+"""The public API in one place: segment() and what it returns, Settings, and main() for the ribbon.
+
+    >>> from xlcustseg import segment
+    >>> result = segment(table)            # a pandas DataFrame
+    >>> result.table                       # one row per customer, with the output columns
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlcustseg.engine import SegmentationError, SegmentResult, segment
+from xlcustseg.settings import Settings, SettingsError
+
+__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "main", "segment"]
+
+
+def main(book: Any = None) -> Any:
+    """The ribbon button: segment the active sheet of `book` (default: `xw.Book.caller()`); its report."""
+    from xlcustseg.excel.ribbon import main as run  # xlwings is imported only when the button runs
+
+    return run(book)
