@@ -1,10 +1,14 @@
 """segment(): the public API end to end on small tables."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from xlcustseg import SegmentationError, Settings, segment
+from xlcustseg.engine import steps
+from xlcustseg.engine.prepare import prepare
 from xlcustseg.i18n import output_headers
 
 
@@ -182,3 +186,31 @@ def test_summary_frames(zh_customers):
     assert s.pareto.customers == 1 and s.pareto.statement.startswith("前 20% 的客户（1 位）")
     assert s.lifecycle["customers"].sum() == 6
     assert any("主要客户" in w for w in s.quality)
+
+
+def test_the_result_cannot_be_changed_by_whoever_holds_it(zh_customers):
+    result = segment(zh_customers)
+    table = result.table
+    table["客户等级"] = "Z"
+    table["extra"] = 1
+    assert "extra" not in result.table.columns and "Z" not in set(result.table["客户等级"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.language = "en"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        result.source_rows[0] = 99
+    assert result.rfm_map == "rfm8" and result.secondary == ("rfm_class", "rfm8")
+
+
+def test_steps_leave_their_inputs_as_they_were(zh_customers):
+    settings = Settings()
+    c = prepare(zh_customers, settings, None).customers
+    before = {name: series.copy() for name, series in c.fields.values.items()}
+    days = [s.copy() for s in (c.recency, c.tenure, c.purchased)]
+    outputs = [steps.tiers(c, settings), steps.rfm(c, settings), steps.lifecycle(c, settings),
+               steps.quadrants(c, settings), steps.man(c), steps.followup(c, settings), steps.scorecard(c, settings),
+               steps.customer_type(c, settings), steps.personality(c, settings)]
+    steps.strategy(c, settings, outputs[0], outputs[1], outputs[2], outputs[8], outputs[5])
+    for name, series in before.items():
+        pd.testing.assert_series_equal(c.fields.values[name], series)
+    for now, then in zip((c.recency, c.tenure, c.purchased), days, strict=True):
+        pd.testing.assert_series_equal(now, then)
