@@ -321,3 +321,66 @@ def test_workbook_error_for_unknown_sheet(tmp_path):
     book, _ = open_book(_small_book(tmp_path / "s.xlsx"))
     with pytest.raises(WorkbookError, match="no sheet named 'Nope'"):
         segment_book(book, sheet="Nope")
+
+
+def _with_cached_results(path: Path) -> Path:
+    """A table from B3 whose Revenue column is formulas (=D4*10 …) with the results Excel would have cached."""
+    import re
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["B1"] = "Customers, revenue computed"
+    ws.append([])
+    rows = [["Customer ID", "Units", "Price", "Revenue"], ["a", 3, 10], ["b", 5, 20], ["c", 1, 30]]
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            ws.cell(3 + r, 2 + c, v)
+    for r in (4, 5, 6):
+        ws.cell(r, 5, f"=C{r}*D{r}")
+    ws["B7"] = "#N/A"
+    ws["B7"].data_type = "e"
+    plain = path.with_suffix(".plain.xlsx")
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<f>C(\d)\*D\d</f><v\s*/>",
+                              lambda m: b"<f>C%s*D%s</f><v>%d</v>" % (m[1], m[1], {4: 30, 5: 100, 6: 30}[int(m[1])]),
+                              data)
+            dst.writestr(item, data)
+    return path
+
+
+def test_formulas_read_as_their_cached_results_before_and_after_writes(tmp_path):
+    book, _ = open_book(_with_cached_results(tmp_path / "cached.xlsx"))
+    first = book.read("Data")  # nothing written yet: calamine reads the unchanged file
+    assert (first.first_row, first.first_col) == (1, 2)
+    assert [r[3] for r in first.rows[3:6]] == [30.0, 100.0, 30.0] and first.rows[5][0] == "c"
+    assert first.rows[6][0] == "#N/A"  # an error cell reads as its text
+    book.write_column("Data", 3, 7, ["Mine", "x", "y", "z"])
+    book.write_block("Data", 9, 5, [["=1+1"]])
+    second = book.read("Data")  # from memory now: the source file lends the formulas' results
+    assert [r[:4] for r in second.rows[:7]] == [r[:4] for r in first.rows[:7]]
+    assert [r[5] for r in second.rows[2:6]] == ["Mine", "x", "y", "z"] and second.rows[8][3] == "=1+1"
+
+
+def test_an_edited_source_file_is_not_read_in_place_of_the_book(tmp_path):
+    path = _small_book(tmp_path / "e.xlsx")
+    book, _ = open_book(path)
+    expected = book.read("Data").rows
+    other = openpyxl.load_workbook(path)
+    other["Data"]["B2"] = "changed on disk"
+    other.save(path)
+    assert book.read("Data").rows == expected
+
+
+def test_a_second_run_on_the_same_book_object(tmp_path):
+    book, _ = open_book(ZH_SAMPLE)
+    first = segment_book(book)
+    second = segment_book(book)  # the settings sheet written by the first run is read back from memory
+    assert second.result.table.equals(first.result.table) and second.moved_share == 0.0
+    book.save(tmp_path / "twice.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "twice.xlsx").sheetnames == ["客户名单", "设置", "分层汇总"]

@@ -1,10 +1,15 @@
 """The workbook port over an openpyxl Workbook in memory (files, without Excel).
 
-Every read and write goes to the workbook in memory. The file it was opened
-from (`source`) only lends the cached results of its formulas, which openpyxl
-keeps as text: python-calamine reads them when a sheet read meets a formula.
-Columns longer than `DEFER_ROWS` are held aside and spliced into the saved XML
-by `save` (openpyxl is slow cell by cell); `read` sees them all the same.
+Every write goes to the workbook in memory, and every read answers with the
+workbook in memory. The file it was opened from (`source`) stands in for it
+where the two are the same: a sheet nothing was written to since opening is read
+from the file by python-calamine (several times faster than openpyxl's cell by
+cell reads, and it gives the cached results of formulas, which openpyxl keeps
+only as text), as long as the file itself is unchanged (size and modification
+time). Any other sheet is read from memory, a formula from the file by its
+cached result and one written since by its text. Columns longer than
+`DEFER_ROWS` are held aside and spliced into the saved XML by `save` (openpyxl
+is slow cell by cell); `read` sees them all the same.
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ class OpenpyxlBook:
         self._pending: dict[str, list[PendingColumn]] = {}
         self._formula_results: dict[str, dict[tuple[int, int], Any]] = {}
         self._from_source = set(workbook.sheetnames) if source is not None else set()
+        self._signature = _signature(source)
         self._written: dict[str, list[tuple[int, int, int, int]]] = {}  # rectangles written since opening
+        self._extent: dict[str, tuple[int, int]] = {}  # last row and column holding cells, kept as we write
 
     # -- reading
     def sheet_names(self) -> list[str]:
@@ -59,7 +66,8 @@ class OpenpyxlBook:
     def read(self, sheet: str) -> SheetData:
         """The used values in memory (long columns held for `save` included) and the first Excel Table."""
         ws = self.wb[sheet]
-        rows, first_row, first_col = self._memory_values(ws)
+        unchanged = sheet in self._from_source and sheet not in self._written and self._source_unchanged()
+        rows, first_row, first_col = self._file_values(ws) if unchanged else self._memory_values(ws)
         pending = [Block(c.first_row, c.col, from_rows([v] for v in c.values)) for c in self._pending.get(sheet, [])]
         rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
         table = next(iter(ws.tables.values()), None)
@@ -82,9 +90,26 @@ class OpenpyxlBook:
         written = any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self._written.get(sheet, []))
         if sheet not in self._from_source or written:
             return formula if isinstance(formula, str) else getattr(formula, "text", None)
+        if not self._source_unchanged():
+            return None
         if sheet not in self._formula_results:
-            self._formula_results[sheet] = _cached_values(self.source, sheet)
+            rows, first_row, first_col = _calamine_values(self.source, sheet)
+            self._formula_results[sheet] = {(first_row + i, first_col + j): v for i, r in enumerate(rows)
+                                            for j, v in enumerate(r) if v != ""}
         return self._formula_results[sheet].get((row, col))
+
+    def _file_values(self, ws: Worksheet) -> tuple[list[list[Any]], int, int]:
+        """The sheet as the unchanged source file holds it; error cells (blank to calamine) from memory."""
+        rows, first_row, first_col = _calamine_values(self.source, ws.title)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value == "":
+                    cell = ws.cell(row=first_row + i, column=first_col + j)
+                    row[j] = cell.value if cell.data_type == "e" else None
+        return from_rows(rows), first_row, first_col
+
+    def _source_unchanged(self) -> bool:
+        return self._signature is not None and _signature(self.source) == self._signature
 
     # -- writing
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
@@ -96,12 +121,14 @@ class OpenpyxlBook:
         if len(cells) <= DEFER_ROWS:
             for offset, value in enumerate(cells):
                 _put(ws.cell(row=row + offset, column=col), value, number_format)
+            self._grew(ws, row + len(cells) - 1, col)
             return
+        self._clear(ws, row + 1, row + len(cells) - 1, col)
         _put(ws.cell(row=row, column=col), cells[0], number_format)  # the header, through openpyxl
+        self._grew(ws, row, col)
         rest = cells[1:]
         if number_format is None and any(isinstance(v, dt.date) for v in rest):
             number_format = DATE_FORMAT
-        _clear(ws, row + 1, row + len(rest), col)
         style = Cell(ws)
         if number_format:
             style.number_format = number_format
@@ -117,6 +144,25 @@ class OpenpyxlBook:
             for j, value in enumerate(to_cells([*values, *[None] * (width - len(values))], formulas=True)):
                 fmt = formats[j] if formats and j < len(formats) else None
                 _put(ws.cell(row=row + i, column=col + j), value, fmt)
+        self._grew(ws, row + len(rows) - 1, col + width - 1)
+
+    def _cells_extent(self, ws: Worksheet) -> tuple[int, int]:
+        """The last row and column holding a cell: found once per sheet (a scan of every cell), then kept."""
+        if ws.title not in self._extent:
+            self._extent[ws.title] = (ws.max_row, ws.max_column)
+        return self._extent[ws.title]
+
+    def _grew(self, ws: Worksheet, last_row: int, last_col: int) -> None:
+        rows, cols = self._cells_extent(ws)
+        self._extent[ws.title] = (max(rows, last_row), max(cols, last_col))
+
+    def _clear(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
+        """Empty the cells a long column will take where the sheet has cells there (a re-run of an output)."""
+        rows, cols = self._cells_extent(ws)
+        if col > cols or first_row > rows:
+            return
+        for (cell,) in ws.iter_rows(min_row=first_row, max_row=min(last_row, rows), min_col=col, max_col=col):
+            cell.value = None
 
     def _wrote(self, sheet: str, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
         """A rectangle about to be written: held-aside cells in it give way, formulas in it are ours."""
@@ -178,6 +224,7 @@ class OpenpyxlBook:
 
     def _forget_sheet(self, name: str) -> None:
         self._pending.pop(name, None)
+        self._extent.pop(name, None)
         self._written.pop(name, None)
         self._formula_results.pop(name, None)
         self._from_source.discard(name)
@@ -234,24 +281,24 @@ def _is_formula(ws: Worksheet, row: int, col: int, value: Any) -> bool:
     return not isinstance(value, str) or ws.cell(row=row, column=col).data_type == "f"
 
 
-def _cached_values(source: Path | None, sheet: str) -> dict[tuple[int, int], Any]:
-    """(row, column) → value of every cell of a sheet of the source file, as calamine reads it (formulas' results)."""
-    if source is None or source.suffix.lower() not in (".xlsx", ".xlsm"):
-        return {}
+def _calamine_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
+    """A sheet's values as python-calamine reads the file ("" for blanks and errors) and their first row and column."""
     import python_calamine
 
     data = python_calamine.CalamineWorkbook.from_path(str(source)).get_sheet_by_name(sheet)
     start = data.start or (0, 0)
-    return {(start[0] + 1 + i, start[1] + 1 + j): v
-            for i, row in enumerate(data.to_python(skip_empty_area=False)) for j, v in enumerate(row) if v != ""}
+    return data.to_python(skip_empty_area=True), start[0] + 1, start[1] + 1
 
 
-def _clear(ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
-    """Empty the cells a long column will take, where the sheet already has cells (a re-run)."""
-    if col > ws.max_column or first_row > ws.max_row:
-        return
-    for (cell,) in ws.iter_rows(min_row=first_row, max_row=min(last_row, ws.max_row), min_col=col, max_col=col):
-        cell.value = None
+def _signature(source: Path | None) -> tuple[int, int] | None:
+    """Size and modification time of an .xlsx/.xlsm source file (None: no file calamine may stand in for)."""
+    if source is None or source.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        status = source.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def _put(cell: Cell, value: Any, number_format: str | None) -> None:
