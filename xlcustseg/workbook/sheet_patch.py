@@ -107,20 +107,22 @@ def _patch_rows(xml: str, by_row: dict[int, list[tuple[int, str]]]) -> str:
             raise ValueError("the sheet has no <sheetData> to patch")
         rest = "</sheetData>" + rest
     body, sep2, tail = rest.partition("</sheetData>")
-    missing = sorted(by_row)
-    out, cursor = [], 0
+    numbers = sorted(by_row)
+    out, cursor, k = [], 0, 0  # numbers[k]: the next row with cells to splice
     for found in _ROW.finditer(body):
         number = int(found.group(1))
         out.append(body[cursor:found.start()])
-        while missing and missing[0] < number:
-            out.append(_new_row(missing[0], by_row[missing.pop(0)]))
-        if missing and missing[0] == number:
-            out.append(_patched_row(found, by_row[missing.pop(0)]))
+        while k < len(numbers) and numbers[k] < number:
+            out.append(_new_row(numbers[k], by_row[numbers[k]]))
+            k += 1
+        if k < len(numbers) and numbers[k] == number:
+            out.append(_patched_row(found, by_row[number]))
+            k += 1
         else:
             out.append(found.group(0))
         cursor = found.end()
     out.append(body[cursor:])
-    out.extend(_new_row(number, by_row[number]) for number in missing)
+    out.extend(_new_row(number, by_row[number]) for number in numbers[k:])
     return _with_dimension(head, by_row) + "<sheetData>" + "".join(out) + sep2 + tail
 
 
