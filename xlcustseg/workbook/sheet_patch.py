@@ -12,10 +12,12 @@ carries the style id openpyxl registered for its column.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,32 +100,41 @@ def _cells_by_row(columns: list[PendingColumn]) -> dict[int, list[tuple[int, str
     return by_row
 
 
-def _patch_rows(xml: str, by_row: dict[int, list[tuple[int, str]]]) -> str:
-    """The sheet's XML with the cells spliced into their rows; rows the sheet lacks are added in order."""
-    head, sep, rest = xml.partition("<sheetData>")
-    if not sep:
-        head, sep, rest = xml.partition("<sheetData/>")
-        if not sep:
-            raise ValueError("the sheet has no <sheetData> to patch")
-        rest = "</sheetData>" + rest
-    body, sep2, tail = rest.partition("</sheetData>")
+def _patched(xml: str, by_row: dict[int, list[tuple[int, str]]]) -> Iterator[str]:
+    """The sheet's XML in pieces, the cells spliced into their rows; rows the sheet lacks are added in order.
+
+    Pieces, not one string: the part is written to the zip as it is made, so no
+    whole copy of a large sheet is ever joined in memory.
+    """
     numbers = sorted(by_row)
-    out, cursor, k = [], 0, 0  # numbers[k]: the next row with cells to splice
-    for found in _ROW.finditer(body):
+    begin = xml.find("<sheetData>")
+    if begin < 0:
+        empty = xml.find("<sheetData/>")
+        if empty < 0:
+            raise ValueError("the sheet has no <sheetData> to patch")
+        yield _with_dimension(xml[:empty], by_row) + "<sheetData>"
+        yield from (_new_row(number, by_row[number]) for number in numbers)
+        yield "</sheetData>" + xml[empty + len("<sheetData/>"):]
+        return
+    cursor = begin + len("<sheetData>")
+    end = xml.index("</sheetData>", cursor)
+    yield _with_dimension(xml[:begin], by_row) + "<sheetData>"
+    k = 0  # numbers[k]: the next row with cells to splice
+    for found in _ROW.finditer(xml, cursor, end):
         number = int(found.group(1))
-        out.append(body[cursor:found.start()])
+        yield xml[cursor:found.start()]
         while k < len(numbers) and numbers[k] < number:
-            out.append(_new_row(numbers[k], by_row[numbers[k]]))
+            yield _new_row(numbers[k], by_row[numbers[k]])
             k += 1
         if k < len(numbers) and numbers[k] == number:
-            out.append(_patched_row(found, by_row[number]))
+            yield _patched_row(found, by_row[number])
             k += 1
         else:
-            out.append(found.group(0))
+            yield found.group(0)
         cursor = found.end()
-    out.append(body[cursor:])
-    out.extend(_new_row(number, by_row[number]) for number in numbers[k:])
-    return _with_dimension(head, by_row) + "<sheetData>" + "".join(out) + sep2 + tail
+    yield xml[cursor:end]
+    yield from (_new_row(number, by_row[number]) for number in numbers[k:])
+    yield xml[end:]
 
 
 def _new_row(number: int, cells: list[tuple[int, str]]) -> str:
@@ -194,13 +205,14 @@ def patch_file(path: Path, pending: dict[str, list[PendingColumn]]) -> None:
     with tempfile.NamedTemporaryFile(dir=fd_dir, suffix=".xlsx", delete=False) as handle:
         patched = Path(handle.name)
     try:
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        # fast compression (level 1) for the patched parts, opened by name: they are most of the file and the time
+        with zipfile.ZipFile(path) as source, \
+                zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
             for item in source.infolist():
                 if item.filename in todo:
                     xml = source.read(item).decode("utf-8")
-                    # fast compression: this part is most of the file and most of the time
-                    target.writestr(item, _patch_rows(xml, _cells_by_row(todo[item.filename])),
-                                    compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                    with target.open(item.filename, "w") as raw, io.TextIOWrapper(raw, "utf-8") as dst:
+                        dst.writelines(_patched(xml, _cells_by_row(todo[item.filename])))
                 else:
                     with source.open(item) as src, target.open(item, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
