@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 
 from xlcustseg.cells import from_rows
+from xlcustseg.workbook.ooxml import part_kinds
 from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
 from xlcustseg.workbook.port import WorkbookFile
 from xlcustseg.workbook.run import WorkbookError
@@ -17,14 +18,6 @@ from xlcustseg.workbook.run import WorkbookError
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
-#: parts of an xlsx that openpyxl does not carry over when it saves (zip path prefix -> what it is)
-DROPPED_PARTS = {
-    "xl/charts/": "charts", "xl/media/": "images", "xl/drawings/drawing": "drawings and shapes",
-    "xl/pivotCache/": "pivot caches", "xl/pivotTables/": "pivot tables", "xl/slicers/": "slicers",
-    "xl/slicerCaches/": "slicer caches", "xl/timelines/": "timelines", "xl/activeX/": "ActiveX controls",
-    "xl/ctrlProps/": "form controls", "xl/embeddings/": "embedded objects", "xl/model/": "a data model",
-    "xl/vbaProject.bin": "VBA macros",
-}
 
 
 def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
@@ -76,18 +69,12 @@ def _converted(path: Path) -> OpenpyxlBook:
 
 
 def dropped_parts(path: Path) -> list[str]:
-    """What openpyxl would lose on saving this file (empty for a plain workbook)."""
+    """What openpyxl would lose on saving this file (empty for a plain workbook; macros are kept in .xlsm)."""
     if path.suffix.lower() not in OPENPYXL_SUFFIXES or not zipfile.is_zipfile(path):
         return []
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-    found = []
-    for prefix, what in DROPPED_PARTS.items():
-        if what == "VBA macros" and path.suffix.lower() == ".xlsm":
-            continue  # kept with keep_vba
-        if any(n.startswith(prefix) for n in names) and what not in found:
-            found.append(what)
-    return found
+        kinds = part_kinds(archive.namelist())
+    return [k for k in kinds if not (k == "VBA macros" and path.suffix.lower() == ".xlsm")]
 
 
 def save_atomic(book: WorkbookFile, target: Path) -> None:
