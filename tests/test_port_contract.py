@@ -30,6 +30,7 @@ from xlcustseg.workbook import learned, run, summary_sheet
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.openpyxl_book import DEFER_ROWS, OpenpyxlBook
 from xlcustseg.workbook.port import WorkbookPort
+from xlcustseg.workbook.record import RecordingBook
 from xlcustseg.workbook.run import segment_book
 from xlcustseg.workbook.summary_sheet import TEMPLATE_SHEET, template_path
 from xlcustseg.workbook.template import anchors as template_anchors
@@ -148,7 +149,7 @@ def test_every_call_the_run_makes_on_a_book_is_declared_on_the_port():
         assert getattr(WorkbookPort, name).__doc__, f"WorkbookPort.{name} states no contract"
 
 
-@pytest.mark.parametrize("cls", [OpenpyxlBook, XlwingsBook])
+@pytest.mark.parametrize("cls", [OpenpyxlBook, XlwingsBook, RecordingBook])
 def test_each_adapter_implements_every_port_method_with_its_parameters(cls):
     for name in PORT_METHODS:
         declared = list(inspect.signature(getattr(WorkbookPort, name)).parameters)

@@ -29,7 +29,7 @@ import pandas as pd
 from xlcustseg import resources
 from xlcustseg.engine import SegmentResult
 from xlcustseg.engine.strategies import labels
-from xlcustseg.workbook.port import ChartSpec, column_letter, quote_sheet
+from xlcustseg.workbook.port import ChartSpec, WorkbookPort, column_letter, quote_sheet
 
 CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
 PERCENT, MONEY, INTEGER = "0.0%", "#,##0.00", "0"
@@ -57,7 +57,7 @@ class DataColumns:
         return f"{quote_sheet(self.sheet)}!${letter}${self.first_row}:${letter}${max(self.last_row, self.first_row)}"
 
 
-def fill_summary(book, sheet_name: str, result: SegmentResult, data: DataColumns,
+def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, data: DataColumns,
                  template: Path | None = None, extra_warnings: list[str] | None = None,
                  clusters: pd.DataFrame | None = None) -> None:
     """Copy the template in as `sheet_name` and fill every block."""
