@@ -384,3 +384,19 @@ def test_a_second_run_on_the_same_book_object(tmp_path):
     assert second.result.table.equals(first.result.table) and second.moved_share == 0.0
     book.save(tmp_path / "twice.xlsx")
     assert openpyxl.load_workbook(tmp_path / "twice.xlsx").sheetnames == ["客户名单", "设置", "分层汇总"]
+
+
+@pytest.mark.parametrize(("sample", "sheet", "header_row"), [(ZH_SAMPLE, "客户名单", 4), (EN_SAMPLE, "Customers", 1)])
+def test_clusters_are_written_beside_the_result_not_into_it(tmp_path, sample, sheet, header_row):
+    book, _ = open_book(sample)
+    report = segment_book(book, {"cluster.enabled": "yes", "cluster.k": 3})
+    assert report.clusters is not None and report.clusters.names.dropna().nunique() == 3
+    assert "cluster" not in report.result.classes and not {"聚类", "Cluster"} & set(report.result.table.columns)
+    book.save(tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx")[sheet]
+    col = report.columns["cluster"]
+    assert ws.cell(header_row, col).value in ("聚类", "Cluster") and col == max(report.columns.values())
+    written = [ws.cell(header_row + 1 + i, col).value for i in range(len(report.result.table))]
+    if report.output_sheet != report.input_sheet:  # the customers sheet: one row per customer, in order
+        assert written == report.clusters.names.tolist()
+    assert next(w for w in report.on(sheet) if w.label in ("聚类", "Cluster")).first_col == col
