@@ -7,8 +7,8 @@ import pandas as pd
 
 from xlcustseg.fields.reader import FieldTable
 
-#: how a spreadsheet holds a number: 15 significant digits
-SHEET_DIGITS = "{:.15g}"
+#: how many significant digits of a number a spreadsheet holds
+SHEET_DIGITS = 15
 #: text fields carried from the lines to the customer (their first non-blank value).
 CARRIED = ("customer_name", "industry", "region", "customer_kind", "personality", "stage")
 
@@ -68,8 +68,13 @@ def _as_a_sheet_holds(sums: np.ndarray) -> np.ndarray:
     Adding amounts in cents leaves binary residue (387.60999999999996 for
     387.61); without it, the revenue the engine ranks is the one written to
     the customer sheet, so a worksheet function over that column agrees.
+    Sums below 1e15 only (where 10 ** decimals is exact); larger or zero ones stay.
     """
-    return np.fromiter(map(float, map(SHEET_DIGITS.format, sums.tolist())), dtype=float, count=len(sums))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decimals = SHEET_DIGITS - 1 - np.floor(np.log10(np.abs(sums)))
+    exact = np.isfinite(decimals) & (decimals >= 0) & (decimals <= 22)
+    scale = 10.0 ** np.where(exact, decimals, 0)
+    return np.where(exact, np.round(sums * scale) / scale, sums)
 
 
 def _first_positions(codes: np.ndarray) -> np.ndarray:
