@@ -1,3 +1,9 @@
+import os
+
+# xlwings PRO's free noncommercial key unlocks xlwings' JSON Book (the engine of Lite and Server) for our tests
+# only; it is read when xlwings is first imported, so it is set here, before any test module imports xlwings.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 import pandas as pd
 import pytest
 
