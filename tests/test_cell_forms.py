@@ -182,3 +182,11 @@ def test_grid_keeps_shapes():
     assert Grid.of([[1, 2, 3]]).back(["A", "B", "C"]) == [["A", "B", "C"]]
     assert Grid.of([[1, 2], [3, 4]]).back(["A", "B", "C", "D"], per_cell=True) == [["A", "B"], ["C", "D"]]
     assert Grid.of([[None], [""]]).back([]) == [[""]]
+
+
+def test_every_function_documents_each_parameter_in_order():
+    import inspect
+
+    for plain in FUNCTIONS:
+        assert list(inspect.signature(plain).parameters) == list(PARAMETERS[plain.__name__]), plain.__name__
+        assert plain.__doc__ and all(doc for doc, _ in PARAMETERS[plain.__name__].values())

@@ -343,32 +343,26 @@ FUNCTIONS: tuple[Callable[..., list[list[Any]]], ...] = (
     custtier, custrfm, custrfmclass, custlifecycle, custquadrant, custman, custgrade, custnextcontact,
     custscore, custnature, custstrategy, custcluster)
 
-#: each function's parameters: (description, is it a range?)
+_LANG = {"lang": ("zh (default) or en", False)}
+_AS_OF = {"as_of": ("analysis date (default: the latest purchase date)", False)}
+_RFM = {"recency_or_last_dates": ("最近购买日期 (dates) or days since the last purchase", True),
+        "frequencies": ("订单数 / orders", True),
+        "monetaries": ("销售额 / revenue", True)}
+
+#: each function's parameters, in order: (description, is it a range?)
 PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
     "custtier": {"revenues": ("销售额 (a column, or one cell against its population)", True),
                  "basis": ("count (default), revenue_share or threshold — or the population range B$2:B$5000", True),
                  "cutoffs": ("cut-offs, e.g. '5%,20%' (count), '80%,95%' (revenue_share) or amounts (threshold)",
                              False)},
-    "custrfm": {"recency_or_last_dates": ("最近购买日期 (dates) or days since the last purchase", True),
-                "frequencies": ("订单数 / orders", True),
-                "monetaries": ("销售额 / revenue", True),
-                "as_of": ("analysis date (default: the latest purchase date)", False),
-                "bins": ("scores 3, 4 or 5 (default 5)", False)},
-    "custrfmclass": {"recency_or_last_dates": ("最近购买日期 (dates) or days since the last purchase", True),
-                     "frequencies": ("订单数 / orders", True),
-                     "monetaries": ("销售额 / revenue", True),
-                     "map": ("rfm8 (default for Chinese), rfm4 or rfm10", False),
-                     "lang": ("zh (default) or en", False),
-                     "as_of": ("analysis date (default: the latest purchase date)", False)},
+    "custrfm": {**_RFM, **_AS_OF, "bins": ("scores 3, 4 or 5 (default 5)", False)},
+    "custrfmclass": {**_RFM, "map": ("rfm8 (default for Chinese), rfm4 or rfm10", False), **_LANG, **_AS_OF},
     "custlifecycle": {"first": ("首次购买日期 / first purchase dates", True),
                       "last": ("最近购买日期 / last purchase dates", True),
-                      "orders": ("订单数 / orders", True),
-                      "as_of": ("analysis date (default: the latest purchase date)", False),
-                      "lang": ("zh (default) or en", False)},
+                      "orders": ("订单数 / orders", True), **_AS_OF, **_LANG},
     "custquadrant": {"values": ("销售额 / revenue (blank or 0 for prospects)", True),
                      "needs": ("需求 / need: a score or 高/中/低", True),
-                     "potentials": ("潜力 / potential value of prospects (optional)", True),
-                     "lang": ("zh (default) or en", False)},
+                     "potentials": ("潜力 / potential value of prospects (optional)", True), **_LANG},
     "custman": {"money": ("购买力/有预算: 是/否", True), "authority": ("决策权: 是/否", True),
                 "need": ("有需求: 是/否", True)},
     "custgrade": {"stages": ("跟进状态 / stage text", True)},
@@ -376,14 +370,12 @@ PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
                         "last_contacts": ("最近联系日期 / last contact dates", True)},
     "custscore": {"components": ("one column per component (e.g. revenue, orders, profit, potential)", True),
                   "weights": ("one weight per column, e.g. 40, 20, 20, 20", True)},
-    "custnature": {"names": ("客户名称 / customer names", True), "lang": ("zh (default) or en", False)},
+    "custnature": {"names": ("客户名称 / customer names", True), **_LANG},
     "custstrategy": {"classes": ("class labels or keys (e.g. A, 重要价值客户, Champions)", True),
                      "scheme": ("tier (default), rfm8, rfm4, rfm10, lifecycle, quadrant, man, followup, score, "
-                                "nature, behaviour or personality", False),
-                     "lang": ("zh (default) or en", False)},
+                                "nature, behaviour or personality", False), **_LANG},
     "custcluster": {"ranges": ("columns R (days or last dates), F, M, then any extra numeric columns", True),
-                    "k": ("number of clusters (default: the best silhouette over 2–8)", False),
-                    "lang": ("zh (default) or en", False)},
+                    "k": ("number of clusters (default: the best silhouette over 2–8)", False), **_LANG},
 }
 
 
