@@ -100,10 +100,11 @@ def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str,
         _high(fs, raws[1], high_rule, lower_is_better=False),
         _high(ms, raws[2], high_rule, lower_is_better=False),
     ]
-    key = pd.Series(list(zip(*(h.to_numpy() for h in highs), strict=True)), index=rs.index, dtype=object)
-    classes = key.map(RFM8)
-    if mapping == "rfm4":
-        classes = classes.map(RFM4)
-    elif mapping != "rfm8":
+    if mapping not in ("rfm8", "rfm4"):
         raise ValueError(f"unknown RFM map {mapping!r}")
+    code = sum(h.to_numpy(dtype=bool).astype(np.int8) << shift for h, shift in zip(highs, (2, 1, 0), strict=True))
+    table = np.array([RFM8[(bool(c & 4), bool(c & 2), bool(c & 1))] for c in range(8)], dtype=object)
+    if mapping == "rfm4":
+        table = np.array([RFM4[key] for key in table], dtype=object)
+    classes = pd.Series(table[code], index=rs.index, dtype=object)  # eight classes: a look-up by code, not a map
     return classes.reindex(r.index).astype(object)
