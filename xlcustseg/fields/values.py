@@ -80,8 +80,13 @@ def _no_problems(index: pd.Index) -> pd.Series:
 
 
 def _normalised_text(s: pd.Series) -> pd.Series:
-    """NFKC (full-width digits and signs become ASCII), trimmed, lower case."""
-    return s.astype(str).str.normalize("NFKC").str.strip().str.lower()
+    """NFKC (full-width digits and signs become ASCII), trimmed, lower case: once per distinct value."""
+    text = s.astype(str)
+    codes, uniques = pd.factorize(text)
+    if len(uniques) * 4 > len(text):  # mostly distinct: cleaning all at once is cheaper
+        return text.str.normalize("NFKC").str.strip().str.lower()
+    clean = pd.Series(uniques, dtype=text.dtype).str.normalize("NFKC").str.strip().str.lower()
+    return pd.Series(clean.to_numpy()[codes], index=s.index, dtype=clean.dtype)
 
 
 def _kinds(s: pd.Series) -> pd.Series:
