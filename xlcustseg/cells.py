@@ -56,7 +56,8 @@ class Grid:
         elif not value:
             rows = [[None]]
         else:
-            rows = [list(r) if isinstance(r, list | tuple) else [r] for r in value]
+            rows = value if all(type(r) is list for r in value) else [  # Excel's own 2-D list: no copy
+                list(r) if isinstance(r, list | tuple) else [r] for r in value]
         lengths = set(map(len, rows))
         if lengths == {1}:  # a column, the common case: the fastest copy
             grid = np.fromiter((r[0] for r in rows), dtype=object, count=len(rows)).reshape(-1, 1)
