@@ -164,7 +164,7 @@ def test_clustering_as_a_setting_of_the_one_click_run(tmp_path):
 
     book, _ = open_book(SAMPLES / "客户名单示例.xlsx")
     report = segment_book(book, {"cluster.enabled": "是", "cluster.k": 3})
-    names = report.result.classes["cluster"].dropna()
+    names = report.clusters.names.dropna()
     assert names.nunique() == 3 and all("（" in n for n in names)
     out = tmp_path / "c.xlsx"
     book.save(out)
