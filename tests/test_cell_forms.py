@@ -14,9 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlcustseg.cells import SERIAL_DATE_FLOOR, Grid, looks_like_dates
+from xlcustseg.cells import Grid
 from xlcustseg.excel import functions
 from xlcustseg.excel.functions import FUNCTIONS, PARAMETERS
+from xlcustseg.fields.values import SERIAL_DATE_FLOOR, looks_like_dates
 
 ZH = Path(__file__).resolve().parents[1] / "workbook_templates" / "客户名单示例.xlsx"
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)

@@ -40,7 +40,7 @@ from xlcustseg.excel import lite as lite_build
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "workbook_templates"
 ZH, EN = TEMPLATES / "客户名单示例.xlsx", TEMPLATES / "orders_sample.xlsx"
-LITE_PACKAGES = ("xlwings", "pandas", "numpy", "openpyxl", "scikit-learn")  # what Lite's runtime provides
+LITE_PACKAGES = ("xlwings", "pandas", "numpy", "openpyxl", "scikit-learn", "scipy")  # what Lite's runtime provides
 ABSENT = ("xlcustseg", "python_calamine", "tqdm")  # what it does not
 NAMES = ("CUSTTIER", "CUSTRFM", "CUSTRFMCLASS", "CUSTLIFECYCLE", "CUSTQUADRANT", "CUSTMAN", "CUSTGRADE",
          "CUSTNEXTCONTACT", "CUSTSCORE", "CUSTNATURE", "CUSTSTRATEGY", "CUSTCLUSTER")

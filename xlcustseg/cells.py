@@ -27,10 +27,6 @@ import pandas as pd
 
 Cells = Any  # a scalar, or a list (1-D or 2-D) of scalars, as Excel hands them over
 
-#: Excel serial number of 1927-05-18. Recency is a count of days; no customer's last purchase is 27 years back,
-#: so a column of numbers all at or above this is a column of dates held as serial numbers.
-SERIAL_DATE_FLOOR = 10_000
-
 
 def is_blank(value: Any) -> bool:
     """None, NaN, NaT, pd.NA or the empty text: a cell with nothing in it."""
@@ -164,24 +160,6 @@ def error_text(code: str, zh: str, en: str) -> str:
     """The text a function returns for a cell it cannot answer: an Excel error code, then why (zh and en)."""
     return f"{code} {zh} ({en})"
 
-
-def looks_like_dates(values: np.ndarray) -> bool:
-    """Is a column that may hold either dates or day counts a column of dates?
-
-    Yes when any cell is a date, a date text, or every number in it is at least
-    `SERIAL_DATE_FLOOR` (dates held as Excel serial numbers, as xlwings Lite sends them).
-    """
-    from xlcustseg.fields.values import parse_dates, parse_numbers
-
-    column = pd.Series(values, dtype=object)
-    if any(isinstance(v, dt.date) for v in column.dropna()):
-        return True
-    numbers = parse_numbers(column)
-    text = column[numbers.problems.eq("not_number").to_numpy() & column.map(type).eq(str).to_numpy()]
-    if len(text) and parse_dates(text).values.notna().any():
-        return True
-    found = numbers.values.dropna()
-    return bool(len(found)) and bool(found.min() >= SERIAL_DATE_FLOOR)
 
 
 # ---------------------------------------------------------------- values written into and read from workbooks

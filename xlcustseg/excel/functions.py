@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from xlcustseg import schemes
-from xlcustseg.cells import Cells, Grid, error_text, looks_like_dates, scalar, used_rows
+from xlcustseg.cells import Cells, Grid, error_text, scalar, used_rows
 from xlcustseg.engine import SegmentResult, segment
 from xlcustseg.engine.strategies import labels, lookup
-from xlcustseg.fields.values import parse_dates, parse_numbers, parse_text
+from xlcustseg.fields.values import looks_like_dates, parse_dates, parse_numbers, parse_text
 from xlcustseg.i18n import REASONS, SCHEME_REASONS
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError
 

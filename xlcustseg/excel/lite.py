@@ -1,7 +1,7 @@
 """`xlcustseg lite build DIR`: main.py and requirements.txt for xlwings Lite, with xlcustseg inside.
 
 xlwings Lite runs Python in the browser (Pyodide) and installs what its
-requirements.txt names: Pyodide's own builds (pandas, numpy, scikit-learn) and
+requirements.txt names: Pyodide's own builds (pandas, numpy, scikit-learn, scipy) and
 pure-Python wheels from PyPI (xlwings, openpyxl). xlcustseg is on neither, so
 the main.py written here carries it: the installed package's modules and data
 (not the sample workbooks, not the Lite templates) as a zip, base64-encoded in

@@ -325,3 +325,24 @@ def _clean_text(value: object) -> str | None:
         value = int(value)
     text = str(value).strip()
     return None if text.lower() in BLANK_TOKENS else text
+
+#: Excel serial number of 1927-05-18. Recency is a count of days; no customer's last purchase is 27 years back,
+#: so a column of numbers all at or above this is a column of dates held as serial numbers.
+SERIAL_DATE_FLOOR = 10_000
+
+
+def looks_like_dates(values: np.ndarray) -> bool:
+    """Is a column that may hold either dates or day counts a column of dates?
+
+    Yes when any cell is a date, a date text, or every number in it is at least
+    `SERIAL_DATE_FLOOR` (dates held as Excel serial numbers, as xlwings Lite sends them).
+    """
+    column = pd.Series(values, dtype=object)
+    if any(isinstance(v, _dt.date) for v in column.dropna()):
+        return True
+    numbers = parse_numbers(column)
+    text = column[numbers.problems.eq("not_number").to_numpy() & column.map(type).eq(str).to_numpy()]
+    if len(text) and parse_dates(text).values.notna().any():
+        return True
+    found = numbers.values.dropna()
+    return bool(len(found)) and bool(found.min() >= SERIAL_DATE_FLOOR)
