@@ -134,6 +134,12 @@ class OpenpyxlBook:
             style.number_format = number_format
         self._pending.setdefault(sheet, []).append(PendingColumn(col, row + 1, rest, style.style_id))
 
+    def write_columns(self, sheet: str, row: int, col: int, columns: Sequence[Sequence[Any]],
+                      number_formats: Sequence[str | None]) -> None:
+        """Column by column: long columns are held for the splice at save either way."""
+        for j, (values, number_format) in enumerate(zip(columns, number_formats, strict=True)):
+            self.write_column(sheet, row, col + j, values, number_format)
+
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:
         """A 2-D block from (row, col); strings starting with '=' are formulas; formats[j] for column j."""

@@ -68,6 +68,14 @@ class RecordingBook:
         header = "" if not len(values) or values[0] is None else str(values[0])
         self._note(sheet, "column", row, col, row + len(values) - 1, col, header)
 
+    def write_columns(self, sheet: str, row: int, col: int, columns: Sequence[Sequence[Any]],
+                      number_formats: Sequence[str | None]) -> None:
+        """Written, then recorded column by column, with their headers."""
+        self.book.write_columns(sheet, row, col, columns, number_formats)
+        for j, values in enumerate(columns):
+            header = "" if not len(values) or values[0] is None else str(values[0])
+            self._note(sheet, "column", row, col + j, row + len(values) - 1, col + j, header)
+
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:
         """Written, then recorded."""

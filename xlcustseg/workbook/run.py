@@ -251,13 +251,27 @@ def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: Sheet
     source = np.asarray(result.source_rows) - header_index - 1  # table row -> position under the header
     previous = _column_below(whole, header_row, n_rows, columns["tier"]) if "tier" in found else None
     values = _column_values(result, clusters)
+    written: dict[int, tuple[list[Any], str | None]] = {}
     for key, header in keys:
         full = np.full(n_rows, None, dtype=object)
         full[source] = values[key]
-        book.write_column(sheet, header_row, columns[key], [header, *full], _FORMATS.get(key))
+        written[columns[key]] = ([header, *full], _FORMATS.get(key))
+    for first, run in _adjacent(written):
+        book.write_columns(sheet, header_row, first, [v for v, _ in run], [f for _, f in run])
     if data.table_bounds and min(columns.values()) == data.table_bounds[3] + 1:  # adjacent: join the Table
         book.extend_table(sheet, data.table_name, max(columns.values()), [h for _, h in keys])
     return Placed(sheet, columns, header_row + 1, header_row + max(n_rows, 1), _moved(previous, source, result))
+
+
+def _adjacent(by_column: dict[int, Any]) -> list[tuple[int, list[Any]]]:
+    """Runs of adjacent columns, left to right: (first column, the values of each column in the run)."""
+    runs: list[tuple[int, list[Any]]] = []
+    for col in sorted(by_column):
+        if runs and runs[-1][0] + len(runs[-1][1]) == col:
+            runs[-1][1].append(by_column[col])
+        else:
+            runs.append((col, [by_column[col]]))
+    return runs
 
 
 def _places(whole: SheetData, data: SheetData, header_row: int, n_rows: int,

@@ -45,8 +45,8 @@ class XlwingsBook:
         ws = self.book.sheets[sheet]
         used = ws.used_range
         values = used.options(ndim=2, err_to_str=True).value or [[]]  # error cells as "#N/A" text: noted
-        rows, first_row, first_col = used_block(*overlay(from_rows(values), used.row, used.column,
-                                                         self._written.get(sheet, [])))
+        written = [Block(b.row, b.col, from_rows(b.rows)) for b in self._written.get(sheet, [])]
+        rows, first_row, first_col = used_block(*overlay(from_rows(values), used.row, used.column, written))
         bounds, name = None, None
         tables = list(getattr(ws, "tables", []) or [])
         if tables:
@@ -62,6 +62,19 @@ class XlwingsBook:
         self._put(sheet, row, col, [[v] for v in to_cells(values)])
         if number_format and len(values) > 1:
             self._format(self.book.sheets[sheet].range((row + 1, col), (row + len(values) - 1, col)), number_format)
+
+    def write_columns(self, sheet: str, row: int, col: int, columns: Sequence[Sequence[Any]],
+                      number_formats: Sequence[str | None]) -> None:
+        """One array write of all the columns side by side; each column's number format from its second cell."""
+        if not columns:
+            return
+        height = max(len(c) for c in columns)
+        converted = [to_cells([*c, *[None] * (height - len(c))]) for c in columns]
+        self._put(sheet, row, col, [list(r) for r in zip(*converted, strict=True)])
+        ws = self.book.sheets[sheet]
+        for j, number_format in enumerate(number_formats):
+            if number_format and height > 1:
+                self._format(ws.range((row + 1, col + j), (row + height - 1, col + j)), number_format)
 
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:
@@ -83,7 +96,7 @@ class XlwingsBook:
         target = self.book.sheets[sheet].range((row, col), (row + len(block) - 1, col + len(block[0]) - 1))
         target.value = [[_excel_text(v) for v in r] for r in block]
         if self._remote:
-            self._written.setdefault(sheet, []).append(Block(row, col, from_rows(block)))
+            self._written.setdefault(sheet, []).append(Block(row, col, block))  # read as values only when read
 
     def _format(self, rng: Any, number_format: str) -> None:
         try:
