@@ -38,6 +38,25 @@ REVENUE_VALUE = ("revenue_value", "销售额(数值)", "Revenue (value)")
 CLUSTER_COLUMN = ("cluster", "聚类", "Cluster")
 PREDICTED_COLUMNS = (("predicted", "预测等级", "Predicted"), ("confidence", "置信度", "Confidence"))
 
+#: optional customer lifetime value columns (setting clv.enabled; dated order lines only)
+CLV_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("p_alive", "活跃概率", "P(alive)"), ("expected_purchases", "预计购买次数", "Expected Purchases"),
+    ("predicted_value", "预计客户价值", "Predicted Value"),
+)
+
+#: the CLV block of the summary sheet
+CLV_SUMMARY: dict[str, Pair] = {
+    "title": ("客户终身价值模型（BG/NBD + Gamma-Gamma，时间单位：周）",
+              "Customer lifetime value models (BG/NBD + Gamma-Gamma, time unit: weeks)"),
+    "terms": ("预测期 {days} 天，年贴现率 {rate:.1%}", "Horizon {days} days, annual discount rate {rate:.1%}"),
+    "parameters": ("模型|参数|估计值|标准误", "Model|Parameter|Estimate|Std. error"),
+    "calibration": ("校验：{cutoff} 前拟合，预测其后的再次购买（每位客户平均）",
+                    "Check: fitted up to {cutoff}, repeat purchases after it (per customer)"),
+    "calibration_columns": ("再次购买次数(拟合期)|客户数|实际|预测",
+                            "Repeat purchases (fit period)|Customers|Actual|Predicted"),
+    "no_calibration": ("无法校验：{reason}", "No check: {reason}"),
+}
+
 #: the customer sheet made from order lines: aggregated columns before the output ones.
 AGGREGATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("first_date", "首次购买日期", "First Purchase"), ("last_date", "最近购买日期", "Last Purchase"),
@@ -61,7 +80,7 @@ def output_headers(lang: str) -> list[str]:
 
 def all_created_headers() -> set[str]:
     """Every header we may have written, in either language (skipped on a re-run)."""
-    ours = (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *PREDICTED_COLUMNS)
+    ours = (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *PREDICTED_COLUMNS, *CLV_COLUMNS)
     return {h for _, zh, en in ours for h in (zh, en)}
 
 
@@ -120,6 +139,16 @@ MESSAGES: dict[str, Pair] = {
                              "Scorecard: {missing} missing; weights renormalised over the rest."),
     "pareto": ("前 {top:.0%} 的客户（{customers} 位）贡献了 {share} 的销售额",
                "The top {top:.0%} of customers ({customers}) bring {share} of revenue"),
+    "clv_needs_orders": ("客户终身价值需要带日期和金额的订单明细：未计算。",
+                         "Customer lifetime value needs dated order lines with amounts: not computed."),
+    "clv_few_customers": ("客户太少（不足 5 位）：未计算客户终身价值。",
+                          "Too few customers (under 5): no customer lifetime value."),
+    "clv_no_repeat": ("没有客户在另一天再次购买（都是一次性购买）：未计算客户终身价值。",
+                      "No customer bought again on another day (all one-time buyers): no customer lifetime value."),
+    "clv_no_spend": ("再次购买且金额为正的客户不足 4 位：未计算客户终身价值。",
+                     "Fewer than 4 repeat buyers with a positive spend: no customer lifetime value."),
+    "clv_no_fit": ("客户终身价值模型无法拟合这些数据（{reason}）：未计算。",
+                   "The customer lifetime value models cannot be fitted to these data ({reason}): not computed."),
     "empty_class": ("{label}：没有客户", "{label}: no customers"),
     "small_class": ("{label}：仅 {count} 位客户（不足 1%）", "{label}: only {count} customers (under 1%)"),
 }

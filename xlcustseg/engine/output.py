@@ -15,7 +15,7 @@ import pandas as pd
 from xlcustseg.engine.prepare import Customers, Prepared
 from xlcustseg.engine.steps import Step
 from xlcustseg.engine.strategies import labels
-from xlcustseg.i18n import AGGREGATE_COLUMNS, OUTPUT_COLUMNS, pick
+from xlcustseg.i18n import AGGREGATE_COLUMNS, CLV_COLUMNS, OUTPUT_COLUMNS, pick
 from xlcustseg.notes import notes_frame, per_row
 from xlcustseg.settings import Settings
 
@@ -59,6 +59,7 @@ def output_table(prepared: Prepared, classes: pd.DataFrame, rfm_map: str, type_s
         "customer_type": labels(classes["customer_type"], type_scheme, lang, settings),
     }
     columns.update({pick((zh, en), lang): values[key] for key, zh, en in OUTPUT_COLUMNS})
+    columns.update({pick((zh, en), lang): classes[key] for key, zh, en in CLV_COLUMNS if key in classes})
     return pd.DataFrame(columns, index=classes.index)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from xlcustseg.engine import steps
+from xlcustseg.engine.lifetime import lifetime
 from xlcustseg.engine.output import all_notes, all_warnings, classes_frame, output_table
 from xlcustseg.engine.prepare import prepare
 from xlcustseg.engine.result import SegmentResult
@@ -44,8 +45,10 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
     customer_type = steps.customer_type(c, settings)
     personality = steps.personality(c, settings)
     strategy = steps.strategy(c, settings, tiers, rfm, lifecycle, personality, followup)
+    clv = lifetime(prepared.lines, prepared.source_rows if prepared.kind == "orders" else None, c.n, c.as_of,
+                   c.fields.problems.get("orders"), settings, c.language)
 
-    done = (tiers, rfm, lifecycle, quadrants, man, followup, scorecard, customer_type, personality, strategy)
+    done = (tiers, rfm, lifecycle, quadrants, man, followup, scorecard, customer_type, personality, strategy, clv)
     notes = all_notes(prepared, done)
     classes = classes_frame(c, done, notes)
     return SegmentResult(
@@ -53,4 +56,4 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
         notes=notes, summary=build_summary(classes, rfm.rfm_map, settings, c.language),
         warnings=all_warnings(done), language=c.language, kind=prepared.kind, as_of=c.as_of,
         layout=prepared.layout, source_rows=prepared.source_rows, rfm_map=rfm.rfm_map,
-        secondary=strategy.secondary, settings=settings)
+        secondary=strategy.secondary, settings=settings, clv=clv.report)

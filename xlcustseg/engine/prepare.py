@@ -74,6 +74,7 @@ class Prepared:
     kind: str  # customers or orders
     source_rows: np.ndarray
     notes: tuple[pd.DataFrame, ...]
+    lines: FieldTable | None = None  # the order lines as read (order lines only; source_rows: their customers)
 
 
 def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | None) -> Prepared:
@@ -95,7 +96,8 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
         kind = "orders"
     customers = _customers(fields, _language(settings, layout), _analysis_date(fields, settings))
     future = _future_dates(customers)
-    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future))
+    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future),
+                    found if kind == "orders" else None)
 
 
 def days_before(as_of: pd.Timestamp | None, dates: pd.Series | None, n: int) -> pd.Series:

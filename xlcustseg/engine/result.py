@@ -8,7 +8,7 @@ nothing until someone writes to it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -85,6 +85,8 @@ class SegmentResult:
       order lines, the customer row of each line (-1: no customer). Read-only.
     rfm_map: the RFM class map used (rfm8, rfm4 or rfm10).
     secondary: the class the strategy text combines with the tier.
+    clv: the CLV models' parameters, standard errors and calibration table
+      (engine.lifetime.ClvReport), or None (clv.enabled is no, or no fit).
     """
 
     table: pd.DataFrame = CopiedFrame()
@@ -100,6 +102,7 @@ class SegmentResult:
     rfm_map: str
     secondary: SecondaryClass
     settings: Settings = field(repr=False)
+    clv: Any = field(default=None, repr=False)  # engine.lifetime.ClvReport when clv.enabled and the fits worked
 
     def __post_init__(self) -> None:
         rows = np.array(self.source_rows, copy=True)

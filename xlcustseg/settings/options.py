@@ -73,6 +73,9 @@ _OPTIONS: list[Option] = [
     Option("cluster.enabled", "no", readers.yes_no, "Add a 聚类 / Cluster column and a cluster profile to the one-click run"),
     Option("cluster.k", "auto", readers.k_or_auto, "Number of clusters, or auto (the best silhouette over 2–8)"),
     Option("cluster.features", "", readers.words, "Extra numeric columns (headers) to cluster on besides R, F and M"),
+    Option("clv.enabled", "no", readers.yes_no, "Add 活跃概率 / P(alive), 预计购买次数 / Expected Purchases and 预计客户价值 / Predicted Value (dated order lines only; docs/clv.md)"),
+    Option("clv.horizon_days", 365, readers.integer(1, 3650), "CLV: days ahead the expected purchases and the predicted value cover"),
+    Option("clv.discount_rate", 0.10, readers.number(0), "CLV: annual discount rate of the predicted value (0.10 = 10% a year)"),
     Option("strategy.secondary", "rfm", readers.choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
 ]
 _OPTIONS += [

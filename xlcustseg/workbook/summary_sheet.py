@@ -14,6 +14,7 @@ template's defined names, never by fixed cells:
     xcs_quality     segment-quality warnings
     xcs_charts      where the charts go
     xcs_clusters    (optional) the cluster profile, when the run clusters
+    xcs_clv         (optional) the CLV models, when clv.enabled (else 14 rows below the cluster profile)
 
 Counts and sums are COUNTIFS/SUMIFS over the output columns, so they follow
 later edits of the table.
@@ -29,6 +30,7 @@ import pandas as pd
 from xlcustseg import resources
 from xlcustseg.engine import SegmentResult
 from xlcustseg.engine.strategies import labels
+from xlcustseg.i18n import CLV_SUMMARY, pick
 from xlcustseg.workbook.port import ChartSpec, WorkbookPort, column_letter, quote_sheet
 
 CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
@@ -84,6 +86,31 @@ def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, dat
         hint = ("未聚类：在设置表中把 cluster.enabled 设为 是，或运行 xlcustseg cluster" if zh
                 else "No clusters: set cluster.enabled to yes on the settings sheet, or run xlcustseg cluster")
         book.write_block(sheet_name, *anchors["xcs_clusters"], [[hint]])
+    if result.clv is not None:  # optional anchor xcs_clv, else below the cluster profile's place
+        curve_row, curve_col = anchors["xcs_curve"]
+        at = anchors.get("xcs_clv", (anchors.get("xcs_clusters", (curve_row + 24, curve_col))[0] + 14, curve_col))
+        _clv(book, sheet_name, at, result.clv, lang)
+
+
+def _clv(book, sheet, at, report, lang: str) -> None:
+    """The CLV models' parameters with standard errors, then the calibration table (static values)."""
+    row0, col0 = at
+    rows: list[list] = [[pick(CLV_SUMMARY["title"], lang)],
+                        [pick(CLV_SUMMARY["terms"], lang).format(days=report.horizon_days, rate=report.discount_rate)],
+                        pick(CLV_SUMMARY["parameters"], lang).split("|")]
+    for model, fit, names in (("BG/NBD", report.bgnbd, ("r", "alpha", "a", "b")),
+                              ("Gamma-Gamma", report.gamma_gamma, ("p", "q", "v"))):
+        rows += [[model, name, fit[name], fit["se"][name]] for name in names]
+    book.write_block(sheet, row0, col0, rows, [None, None, "0.000", "0.000"])
+    row = row0 + len(rows) + 1
+    if report.calibration.empty:
+        book.write_block(sheet, row, col0, [[pick(CLV_SUMMARY["no_calibration"], lang).format(
+            reason=report.calibration_error)]])
+        return
+    table = [[pick(CLV_SUMMARY["calibration"], lang).format(cutoff=report.cutoff.date().isoformat())],
+             pick(CLV_SUMMARY["calibration_columns"], lang).split("|")]
+    table += [[b.bucket, b.customers, b.actual, b.predicted] for b in report.calibration.itertuples(index=False)]
+    book.write_block(sheet, row, col0, table, [None, INTEGER, "0.000", "0.000"])
 
 
 def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: bool) -> None:
