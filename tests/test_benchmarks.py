@@ -18,6 +18,7 @@ SMALL = {
     "workbook.py": (["--rows", "2000"], "ratio segment / calamine read"),
     "learn.py": ([], "ratio"),
     "clv.py": (["--customers", "3000"], "ours"),
+    "oneclick.py": (["--rows", "2000"], "ratio one-click / calamine"),
 }
 
 
