@@ -154,16 +154,13 @@ def user_config_file(project: str, platform: str | None = None) -> Path | PureWi
 
 def _config_sheet(parts: dict[str, bytes]) -> tuple[str, str, str]:
     """(part of the config sheet, its name in the template, the VBA's PROJECT_NAME)."""
-    workbook = parts["xl/workbook.xml"].decode("utf-8")
-    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    found = re.search(r'<sheet name="(_?)([^"]+)\.conf"[^>]*r:id="([^"]+)"', workbook)
-    if not found:
+    from xlcustseg.workbook.ooxml import sheet_parts
+
+    sheets = sheet_parts(parts.__getitem__)
+    name = next((n for n in sheets if n.endswith(".conf")), None)
+    if name is None:
         raise AddinError("the xlwings add-in template has no .conf sheet; this xlwings version is not supported.")
-    rel = re.search(rf'<Relationship[^>]*Id="{found.group(3)}"[^>]*Target="([^"]+)"', rels) or \
-        re.search(rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{found.group(3)}"', rels)
-    target = rel.group(1).lstrip("/")
-    part = target if target.startswith("xl/") else f"xl/{target}"
-    return part, f"{found.group(1)}{found.group(2)}.conf", found.group(2)
+    return sheets[name], name, name.removeprefix("_").removesuffix(".conf")
 
 
 def _shared_strings(parts: dict[str, bytes]) -> list[str]:
