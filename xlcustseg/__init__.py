@@ -5,7 +5,8 @@
     >>> result.table                       # one row per customer, with the output columns
 """
 
-from xlcustseg.api import SegmentationError, SegmentResult, Settings, SettingsError, main, segment
+from xlcustseg.api import Movement, SegmentationError, SegmentResult, Settings, SettingsError, compare, main, segment
 
 __version__ = "0.2.0"
-__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "main", "segment"]
+__all__ = ["Movement", "SegmentResult", "SegmentationError", "Settings", "SettingsError", "__version__", "compare",
+           "main", "segment"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from xlcustseg.engine import SegmentationError, SegmentResult, segment
+from xlcustseg.engine.movement import Movement, compare
 from xlcustseg.settings import Settings, SettingsError
 
-__all__ = ["SegmentResult", "SegmentationError", "Settings", "SettingsError", "main", "segment"]
+__all__ = ["Movement", "SegmentResult", "SegmentationError", "Settings", "SettingsError", "compare", "main", "segment"]
 
 
 def main(book: Any = None) -> Any:

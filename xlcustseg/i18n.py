@@ -68,6 +68,17 @@ SHEETS: dict[str, Pair] = {
     "summary": ("分层汇总", "Summary"), "rules": ("规则", "Rules"),
 }
 
+#: movement between snapshots (`xlcustseg.engine.movement`): the columns added, the sheet, the
+#: tier changes and the matrices' margins
+MOVEMENT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("previous_tier", "上期等级", "Previous Tier"), ("previous_rfm_class", "上期RFM分群", "Previous RFM Class"),
+    ("tier_change", "等级变动", "Tier Change"),
+)
+MOVEMENT_SHEET: Pair = ("迁移矩阵", "Movement")
+TIER_CHANGES: dict[str, Pair] = {"up": ("升级", "Up"), "down": ("降级", "Down"), "same": ("持平", "Same"),
+                                 "new": ("新客户", "New")}
+MOVEMENT_MARGINS: dict[str, Pair] = {"new": ("新增", "New"), "lost": ("流失", "Lost")}
+
 #: the settings sheet's columns
 SETTINGS_HEADERS: dict[str, Pair] = {"key": ("设置项", "Key"), "value": ("值", "Value"),
                                      "description": ("说明", "Description")}
@@ -151,6 +162,11 @@ MESSAGES: dict[str, Pair] = {
                    "The customer lifetime value models cannot be fitted to these data ({reason}): not computed."),
     "empty_class": ("{label}：没有客户", "{label}: no customers"),
     "small_class": ("{label}：仅 {count} 位客户（不足 1%）", "{label}: only {count} customers (under 1%)"),
+    "ambiguous_match": ("「{name}」上期出现 {before} 次、本期出现 {now} 次：按出现顺序配对。",
+                        "'{name}' occurs {before} times before and {now} times now: paired in order of appearance."),
+    "unknown_tier": ("「{value}」不是客户等级：未判断等级变动。", "'{value}' is not a tier: no tier change."),
+    "no_match_column": ("两期数据缺少共同的{what}列：无法配对客户。",
+                        "No {what} column in both snapshots: customers cannot be matched."),
 }
 
 

@@ -313,6 +313,21 @@ def custstrategy(classes: Cells, scheme: Cells = None, lang: Cells = None) -> li
     return grid.back(strategy, per_cell=True)
 
 
+# ------------------------------------------------------------------ movement between snapshots
+@_guard
+def custmove(previous_classes: Cells, current_classes: Cells, lang: Cells = None) -> list[list[Any]]:
+    """等级变动: 升级/降级/持平/新客户 (up/down/same/new) from the previous and the current tier."""
+    from xlcustseg.engine.movement import tier_change
+
+    grids = [Grid.of(previous_classes), Grid.of(current_classes)]
+    n = used_rows(*grids)
+    change, bad = tier_change(pd.Series(grids[0].column(n), dtype=object),
+                              pd.Series(grids[1].column(n), dtype=object), _lang(lang))
+    answers = change.to_numpy(dtype=object, copy=True)
+    answers[bad.notna().to_numpy()] = error_text("#VALUE!", "不是客户等级", "not a tier")
+    return grids[1].back(answers)
+
+
 # ------------------------------------------------------------------ clusters
 @_guard
 def custcluster(ranges: Cells, k: Cells = None, lang: Cells = None) -> list[list[Any]]:
@@ -341,7 +356,7 @@ def custcluster(ranges: Cells, k: Cells = None, lang: Cells = None) -> list[list
 #: every worksheet function, in the order Excel's function wizard lists them
 FUNCTIONS: tuple[Callable[..., list[list[Any]]], ...] = (
     custtier, custrfm, custrfmclass, custlifecycle, custquadrant, custman, custgrade, custnextcontact,
-    custscore, custnature, custstrategy, custcluster)
+    custscore, custnature, custstrategy, custcluster, custmove)
 
 _LANG = {"lang": ("zh (default) or en", False)}
 _AS_OF = {"as_of": ("analysis date (default: the latest purchase date)", False)}
@@ -374,6 +389,8 @@ PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
     "custstrategy": {"classes": ("class labels or keys (e.g. A, 重要价值客户, Champions)", True),
                      "scheme": ("tier (default), rfm8, rfm4, rfm10, lifecycle, quadrant, man, followup, score, "
                                 "nature, behaviour or personality", False), **_LANG},
+    "custmove": {"previous_classes": ("上期等级 / the previous tiers (blank: a new customer)", True),
+                 "current_classes": ("客户等级 / the current tiers", True), **_LANG},
     "custcluster": {"ranges": ("columns R (days or last dates), F, M, then any extra numeric columns", True),
                     "k": ("number of clusters (default: the best silhouette over 2–8)", False), **_LANG},
 }

@@ -1,0 +1,181 @@
+"""Movement between snapshots: compare(), =CUSTMOVE and the --previous route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+from libreoffice import convert
+
+from xlcustseg import SegmentationError, compare, segment
+from xlcustseg.cli import main as cli
+from xlcustseg.excel import functions
+from xlcustseg.settings import DEFAULTS
+
+#: every kind of move: 1 down, 2 up, 3 same, 4 lost, 5 twice before (ambiguous), 6 new, 7 blank before (new)
+PREVIOUS = pd.DataFrame({
+    "客户编号": ["1", "2", "3", "4", "5", "5", "7"],
+    "客户名称": ["甲", "乙", "丙", "丁", "戊", "戊", "庚"],
+    "客户等级": ["A", "B", "C", "B", "C", "B", None],
+    "RFM分群": ["重要价值客户", "重要发展客户", "一般挽留客户", "重要发展客户", "重要价值客户", "一般挽留客户", None],
+})
+CURRENT = pd.DataFrame({
+    "客户编号": ["1", "2", "3", "6", "5", "7"],
+    "客户名称": ["甲", "乙", "丙", "己", "戊", "庚"],
+    "客户等级": ["B", "A", "C", "A", "c", "B"],
+    "RFM分群": ["重要发展客户", "重要发展客户", "一般挽留客户", "重要价值客户", "重要价值客户", "一般挽留客户"],
+})
+
+
+def _matched_crosstab(movement, previous, current, column):
+    """A pandas crosstab of the matched customers' previous × current class."""
+    matched = movement.table["matched"].to_numpy()
+    before = movement.table[{"客户等级": "上期等级", "RFM分群": "上期RFM分群"}[column]][matched]
+    now = current[column][matched].str.upper() if column == "客户等级" else current[column][matched]
+    return pd.crosstab(before.rename("previous"), now.rename("current"))
+
+
+def test_every_kind_of_move():
+    m = compare(PREVIOUS, CURRENT)
+    assert m.matched_by == "customer_id"
+    assert m.table["等级变动"].tolist() == ["降级", "升级", "持平", "新客户", "持平", "新客户"]
+    assert m.table["上期等级"].tolist() == ["A", "B", "C", None, "C", None]
+    assert m.table["matched"].tolist() == [True, True, True, False, True, True]
+    assert m.lost["key"].tolist() == ["4", "5"]  # 4 left; the second 5 had no partner now
+    assert len(m.notes) == 1 and "5" in m.notes[0]
+    en = compare(PREVIOUS, CURRENT, lang="en")
+    assert en.table["Tier Change"].tolist() == ["Down", "Up", "Same", "New", "Same", "New"]
+    assert list(en.tiers.index)[-1] == "New" and list(en.tiers.columns)[-1] == "Lost"
+
+
+@pytest.mark.parametrize("column, matrix", [("客户等级", "tiers"), ("RFM分群", "rfm")])
+def test_the_matrix_is_the_crosstab_and_counts_each_customer_once(column, matrix):
+    m = compare(PREVIOUS, CURRENT)
+    table = getattr(m, matrix)
+    inner = table.drop(index="新增", columns="流失")
+    want = _matched_crosstab(m, PREVIOUS, CURRENT, column)
+    got = inner.loc[want.index, want.columns]
+    assert (got.to_numpy() == want.to_numpy()).all()
+    assert inner.to_numpy().sum() == want.to_numpy().sum()  # nothing else inside
+    # each customer once: matched + new = now, matched + lost = before
+    assert table.drop(index="新增").to_numpy().sum() == len(PREVIOUS.dropna(subset=[column]))
+    assert table.drop(columns="流失").to_numpy().sum() == len(CURRENT)
+
+
+def test_tier_order_is_the_settings_letters():
+    assert list(compare(PREVIOUS, CURRENT).tiers.index) == ["A", "B", "C", "新增"]
+    five = pd.DataFrame({"客户编号": ["1", "2"], "客户等级": ["VIP", "D"]})
+    after = pd.DataFrame({"客户编号": ["1", "2"], "客户等级": ["A", "VIP"]})
+    m = compare(five, after, settings=DEFAULTS.replace({"tier.levels": 5}))
+    assert m.table["等级变动"].tolist() == ["降级", "升级"]
+    assert list(m.tiers.index) == ["VIP", "A", "B", "C", "D", "新增"]
+
+
+def test_match_by_name_when_there_is_no_id():
+    by_name = compare(PREVIOUS.drop(columns="客户编号"), CURRENT.drop(columns="客户编号"))
+    assert by_name.matched_by == "customer_name"
+    assert by_name.table["等级变动"].tolist() == ["降级", "升级", "持平", "新客户", "持平", "新客户"]
+    assert any("戊" in note for note in by_name.notes)  # 戊 twice before: an ambiguous match, noted
+
+
+def test_no_common_key_is_one_sentence():
+    with pytest.raises(SegmentationError, match="customer id or name"):
+        compare(PREVIOUS[["客户等级"]], CURRENT[["客户等级"]])
+
+
+def test_segment_result_tables_compare():
+    frame = pd.DataFrame({"客户编号": [f"K{i}" for i in range(40)], "销售额": list(range(100, 4100, 100))})
+    before, now = segment(frame).table, segment(frame.iloc[::-1].assign(销售额=list(range(100, 4100, 100)))).table
+    m = compare(before, now)
+    assert m.table["matched"].all() and set(m.table["等级变动"]) >= {"升级", "降级"}
+    assert m.tiers.drop(index="新增", columns="流失").to_numpy().sum() == 40
+
+
+def test_custmove_equals_compare():
+    m = compare(PREVIOUS, CURRENT)
+    previous = [[v] for v in m.table["上期等级"]]
+    current = [[v] for v in CURRENT["客户等级"]]
+    got = [r[0] for r in functions.custmove(previous, current)]
+    assert got == m.table["等级变动"].tolist()
+    assert [r[0] for r in functions.custmove(previous, current, "en")] == compare(
+        PREVIOUS, CURRENT, lang="en").table["Tier Change"].tolist()
+    assert functions.custmove([["Z"]], [["A"]])[0][0].startswith("#VALUE!")
+    assert functions.custmove([["A", "C"]], [["B", "B"]]) == [["降级", "升级"]]  # a row in, a row out
+
+
+# ------------------------------------------------------------------ the command line: --previous
+SAMPLE = Path(__file__).resolve().parents[1] / "workbook_templates" / "客户名单示例.xlsx"
+TIER_COL, RFM_COL, HEADER_ROW = 15, 20, 4  # 客户等级 and RFM分群 in the sample's output; headers on row 4
+
+
+@pytest.fixture(scope="module")
+def moved(tmp_path_factory):
+    """The sample segmented against a changed copy of its own output: 40 tiers moved, 20 customers removed
+    (new now), 5 customers added (lost now)."""
+    tmp = tmp_path_factory.mktemp("movement")
+    assert cli(["segment", str(SAMPLE), "-o", str(tmp / "old.xlsx")]) == 0
+    wb = openpyxl.load_workbook(tmp / "old.xlsx")
+    ws = wb["客户名单"]
+    for r in range(5, 45):
+        cell = ws.cell(r, TIER_COL)
+        cell.value = {"A": "C", "B": "A", "C": "B"}.get(cell.value, cell.value)
+    ws.delete_rows(60, 20)
+    last = ws.max_row
+    for i in range(5):
+        ws.cell(last + 1 + i, 1, f"OLD{i}")
+        ws.cell(last + 1 + i, TIER_COL, "ABC"[i % 3])
+        ws.cell(last + 1 + i, RFM_COL, "重要价值客户")
+    wb.save(tmp / "previous.xlsx")
+    assert cli(["segment", str(SAMPLE), "-o", str(tmp / "new.xlsx"), "--previous", str(tmp / "previous.xlsx")]) == 0
+    read = {"header": HEADER_ROW - 1, "dtype": object, "engine": "calamine"}
+    return SimpleNamespace(tmp=tmp, new=tmp / "new.xlsx",
+                           previous=pd.read_excel(tmp / "previous.xlsx", "客户名单", **read),
+                           now=pd.read_excel(tmp / "new.xlsx", "客户名单", **read))
+
+
+def test_cli_adds_the_columns_and_the_sheet(moved):
+    now = moved.now
+    assert {"上期等级", "上期RFM分群", "等级变动"} <= set(now.columns)
+    assert "迁移矩阵" in openpyxl.load_workbook(moved.new, read_only=True).sheetnames
+    change = now["等级变动"].value_counts()
+    assert change["新客户"] == 20 and change["升级"] > 0 and change["降级"] > 0
+    expected = compare(moved.previous, now.drop(columns=["上期等级", "上期RFM分群", "等级变动"]))
+    assert now["等级变动"].tolist() == expected.table["等级变动"].tolist()
+    assert expected.lost["key"].tolist() == [f"OLD{i}" for i in range(5)]
+
+
+def _recalculated_block(ws, top: int, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The matrix at sheet row `top` (its header row) as LibreOffice computed it."""
+    rows = [[c.value for c in ws[top + 1 + i]][:len(matrix.columns) + 1] for i in range(len(matrix.index))]
+    got = pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows],
+                       columns=[c.value for c in ws[top]][1:len(matrix.columns) + 1])
+    return got.fillna(0).astype("int64")
+
+
+def test_movement_sheet_recalculated_in_libreoffice_equals_the_crosstab(moved):
+    calc = openpyxl.load_workbook(convert(moved.new, "xlsx", moved.tmp / "calc"), data_only=True)
+    ws = calc["迁移矩阵"]
+    expected = compare(moved.previous, moved.now.drop(columns=["上期等级", "上期RFM分群", "等级变动"]))
+    now = moved.now
+    top = 2
+    for matrix, before, current in ((expected.tiers, "上期等级", "客户等级"), (expected.rfm, "上期RFM分群", "RFM分群")):
+        got = _recalculated_block(ws, top, matrix)
+        assert list(got.index) == list(matrix.index) and list(got.columns) == list(matrix.columns)
+        assert (got.to_numpy() == matrix.to_numpy()).all(), (got, matrix)
+        crosstab = pd.crosstab(now[before].dropna(), now[current])
+        inner = got.loc[crosstab.index, crosstab.columns]
+        assert (inner.to_numpy() == crosstab.to_numpy()).all()
+        top += len(matrix.index) + 4
+
+
+def test_cli_previous_without_tier_column_is_one_sentence(tmp_path, capsys):
+    plain = tmp_path / "plain.xlsx"
+    pd.DataFrame({"客户编号": ["K1"], "销售额": [100]}).to_excel(plain, index=False)
+    assert cli(["segment", str(SAMPLE), "-o", str(tmp_path / "x.xlsx"), "--previous", str(plain)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "客户等级/Tier" in err and err.count("\n") == 0
+    assert cli(["segment", str(SAMPLE), "-o", str(tmp_path / "x.xlsx"), "--previous", str(tmp_path / "no.xlsx")]) == 1
+    assert "does not exist" in capsys.readouterr().err
