@@ -1,7 +1,7 @@
 """The `xlcustseg` command.
 
     xlcustseg segment INPUT [-o OUTPUT] [--sheet NAME] [--as-of DATE] [--lang zh|en]
-                            [--settings FILE] [--in-place]
+                            [--settings FILE] [--in-place] [--previous OLD.xlsx]
 
 Every failure the user can cause ends in one sentence on stderr and exit code
 1 (2 for wrong arguments); never a traceback.

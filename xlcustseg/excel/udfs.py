@@ -12,5 +12,5 @@ from xlcustseg.excel.functions import CATEGORY, exported
 
 globals().update(exported(xw.func, xw.arg, xw.ret, category=CATEGORY))
 
-__all__ = ["custcluster", "custgrade", "custlifecycle", "custman", "custnature", "custnextcontact",  # noqa: F822
-           "custquadrant", "custrfm", "custrfmclass", "custscore", "custstrategy", "custtier"]
+__all__ = ["custcluster", "custgrade", "custlifecycle", "custman", "custmove", "custnature",  # noqa: F822
+           "custnextcontact", "custquadrant", "custrfm", "custrfmclass", "custscore", "custstrategy", "custtier"]
