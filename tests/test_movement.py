@@ -179,3 +179,13 @@ def test_cli_previous_without_tier_column_is_one_sentence(tmp_path, capsys):
     assert "客户等级/Tier" in err and err.count("\n") == 0
     assert cli(["segment", str(SAMPLE), "-o", str(tmp_path / "x.xlsx"), "--previous", str(tmp_path / "no.xlsx")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_rerun_on_its_output_updates_the_columns_in_place(moved):
+    again = moved.tmp / "again.xlsx"
+    assert cli(["segment", str(moved.new), "-o", str(again), "--previous", str(moved.tmp / "previous.xlsx")]) == 0
+    read = {"header": HEADER_ROW - 1, "dtype": object, "engine": "calamine"}
+    first, second = moved.now, pd.read_excel(again, "客户名单", **read)
+    assert list(second.columns) == list(first.columns)  # no second set of movement columns
+    assert second["等级变动"].tolist() == first["等级变动"].tolist()
+    assert openpyxl.load_workbook(again, read_only=True).sheetnames.count("迁移矩阵") == 1
