@@ -189,3 +189,16 @@ def test_cli_rerun_on_its_output_updates_the_columns_in_place(moved):
     assert list(second.columns) == list(first.columns)  # no second set of movement columns
     assert second["等级变动"].tolist() == first["等级变动"].tolist()
     assert openpyxl.load_workbook(again, read_only=True).sheetnames.count("迁移矩阵") == 1
+
+
+def test_cli_english_order_lines_against_their_own_output(tmp_path):
+    orders = SAMPLE.with_name("orders_sample.xlsx")
+    assert cli(["segment", str(orders), "-o", str(tmp_path / "old.xlsx")]) == 0
+    new = ["segment", str(orders), "-o", str(tmp_path / "new.xlsx"), "--previous", str(tmp_path / "old.xlsx")]
+    assert cli(new) == 0
+    now = pd.read_excel(tmp_path / "new.xlsx", "Customers", dtype=object, engine="calamine")
+    assert set(now["Tier Change"].dropna()) == {"Same"}
+    same = now.fillna("")
+    assert (same["Previous Tier"] == same["Tier"]).all() and (same["Previous RFM Class"] == same["RFM Class"]).all()
+    sheet = openpyxl.load_workbook(tmp_path / "new.xlsx")["Movement"]
+    assert sheet["A1"].value.startswith("Tier movement") and sheet["A6"].value == "New"
