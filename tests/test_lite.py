@@ -43,7 +43,7 @@ ZH, EN = TEMPLATES / "客户名单示例.xlsx", TEMPLATES / "orders_sample.xlsx"
 LITE_PACKAGES = ("xlwings", "pandas", "numpy", "openpyxl", "scikit-learn", "scipy")  # what Lite's runtime provides
 ABSENT = ("xlcustseg", "python_calamine", "tqdm")  # what it does not
 NAMES = ("CUSTTIER", "CUSTRFM", "CUSTRFMCLASS", "CUSTLIFECYCLE", "CUSTQUADRANT", "CUSTMAN", "CUSTGRADE",
-         "CUSTNEXTCONTACT", "CUSTSCORE", "CUSTNATURE", "CUSTSTRATEGY", "CUSTCLUSTER")
+         "CUSTNEXTCONTACT", "CUSTSCORE", "CUSTNATURE", "CUSTSTRATEGY", "CUSTCLUSTER", "CUSTMOVE")
 EPOCH = dt.datetime(1899, 12, 30)  # Excel's serial 0 (1900 date system)
 ERRORS = {"Div0": "#DIV/0!", "NotAvailable": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
           "Ref": "#REF!", "Value": "#VALUE!"}
@@ -159,6 +159,7 @@ CALLS: dict[str, Callable[[Samples, Desktop], tuple[str, list[Any]]]] = {
     "zh-custnature": lambda s, _: ("custnature", [_col(s.zh["客户名称"])]),
     "zh-custstrategy": lambda s, desk: ("custstrategy", [desk("zh-custtier"), "tier"]),
     "zh-custcluster": lambda s, _: ("custcluster", [_col(s.zh[ZH_LAST], s.zh[ZH_ORDERS], s.zh[ZH_REVENUE]), 4]),
+    "zh-custmove": lambda s, desk: ("custmove", [desk("zh-custtier")[::-1], desk("zh-custtier")]),
     "en-custtier": lambda s, _: ("custtier", [_col(s.en["Amount"])]),
     "en-custrfm": lambda s, _: ("custrfm", [_col(s.cu["last"]), _col(s.cu["orders"]), _col(s.cu["revenue"])]),
     "en-custrfmclass": lambda s, _: ("custrfmclass", [_col(s.cu["last"]), _col(s.cu["orders"]),
