@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xlcustseg.i18n import text
 from xlcustseg.settings import Settings, SettingsError
 
 STEPS = ("open", "read", "segment", "write", "summary", "save")
@@ -361,7 +362,7 @@ def _movement(book: Any, report: Any, previous: Path) -> None:
 
 def default_output(path: Path, language: str) -> Path:
     suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
-    tag = "分层" if language == "zh" else "segmented"
+    tag = text("output_tag", language)
     return path.with_name(f"{path.stem}_{tag}{suffix}")
 
 

@@ -20,6 +20,49 @@ def pick(pair: tuple[T, T], lang: str) -> T:
     return pair[0] if lang == "zh" else pair[1]
 
 
+
+# ---------------------------------------------------------------- the summary sheet's labels
+#: headers of the summary's tables, (zh, en) lists
+SUMMARY_HEADERS: dict[str, tuple[list[str], list[str]]] = {
+    "clusters": (["聚类", "客户数", "占比", "平均R(天)", "平均F", "平均M", "销售额占比"],
+                 ["Cluster", "Customers", "Share", "Mean R (days)", "Mean F", "Mean M", "Revenue share"]),
+    "tiers": (["等级", "名称", "客户数", "客户占比", "销售额", "销售额占比", "平均销售额"],
+              ["Tier", "Name", "Customers", "Customer share", "Revenue", "Revenue share", "Average"]),
+    "curve": (["客户占比", "累计销售额占比"], ["Customer share", "Cumulative revenue share"]),
+    "lifecycle": (["生命周期", "客户数", "占比"], ["Lifecycle", "Customers", "Share"]),
+    "strategies": (["等级", "分群", "客户数", "回访周期(天)", "策略"],
+                   ["Tier", "Class", "Customers", "Cadence (days)", "Strategy"]),
+}
+
+#: words of the learned segments: a cluster's level on a feature, the join of a rule's conditions, a rule
+CLUSTER_LEVELS: dict[str, Pair] = {"mid": ("中", " mid"), "high": ("高", " high"), "low": ("低", " low")}
+CLUSTER_RFM_NAME: Pair = ("（{label}）", " ({label})")
+RULE_AND: Pair = (" 且 ", " and ")
+RULE_ALL_ROWS: Pair = ("所有行", "all rows")
+RULE: Pair = ("如果 {when}，则 {grade}（置信度 {share:.0%}，{rows} 行）",
+              "If {when}, then {grade} (confidence {share:.0%}, {rows} rows)")
+
+#: the summary's other texts; {placeholders} are filled with str.format
+SUMMARY_TEXTS: dict[str, Pair] = {
+    "no_clusters": ("未聚类：在设置表中把 cluster.enabled 设为 是，或运行 xlcustseg cluster",
+                    "No clusters: set cluster.enabled to yes on the settings sheet, or run xlcustseg cluster"),
+    "title": ("客户分层汇总", "Customer segmentation summary"),
+    "subtitle": ("数据：{sheet}（{customers} 位客户）  分析日期：{as_of}",
+                 "Data: {sheet} ({customers} customers)   Analysis date: {as_of}"),
+    "total": ("合计", "Total"),
+    "pareto_formula": ('="前 20% 的客户（"&{k}&" 位）贡献了 "&{share}&" 的销售额"',
+                       '="The top 20% of customers ("&{k}&") bring "&{share}&" of revenue"'),
+    "cross_corner": ("等级 \\ RFM分群", "Tier \\ RFM class"),
+    "chart_customers": ("各等级客户数", "Customers per tier"),
+    "axis_customers": ("客户数", "Customers"),
+    "chart_revenue": ("各等级销售额", "Revenue per tier"),
+    "axis_revenue": ("销售额", "Revenue"),
+    "chart_pareto": ("帕累托曲线", "Pareto curve"),
+    "axis_cumulative": ("累计销售额占比", "Cumulative revenue share"),
+    "axis_share": ("客户占比", "Share of customers"),
+}
+
+
 # ---------------------------------------------------------------- columns and sheets we create
 #: key, Chinese header, English header — in the order they are written.
 OUTPUT_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -132,6 +175,7 @@ NOTE_QUOTES: tuple[Pair, Pair] = (("「", "」"), (" '", "' "))
 
 #: between the parts of a combined strategy text, and between a class label and its strategy
 SEPARATOR: Pair = ("；", "; ")
+COMMA: Pair = ("，", ", ")
 COLON: Pair = ("：", ": ")
 
 
@@ -140,6 +184,20 @@ COLON: Pair = ("：", ": ")
 NO_TABLE = ("No customer table found: no column header names revenue, orders, purchase dates or "
             "customers (e.g. 销售额/Revenue, 订单数/Orders, 最近购买日期/Last purchase).")
 MESSAGES: dict[str, Pair] = {
+    "run_segmented": ("已分层 {customers} 位客户（{sheet}）：{per_tier}",
+                      "Segmented {customers} customers ({sheet}): {per_tier}"),
+    "run_noted": ("{rows} 行有备注（无法读取的单元格等）",
+                  "{rows} rows have notes (cells that could not be read, …)"),
+    "learn_done": ("从 {labelled} 行已分级的数据学到 {rules} 条规则；{folds} 折交叉验证准确率 {accuracy}；"
+                   "已为 {filled} 行填写预测等级。",
+                   "Learnt {rules} rules from {labelled} graded rows; {folds}-fold cross-validated "
+                   "accuracy {accuracy}; predicted {filled} rows."),
+    "learn_title": ("学到的规则", "Learnt rules"),
+    "learn_accuracy": ("{folds} 折交叉验证准确率：{accuracy}（{labelled} 行已分级）",
+                       "{folds}-fold cross-validated accuracy: {accuracy} ({labelled} graded rows)"),
+    "button_title": ("客户分层", "Segmentation"),
+    "button_skipped": ("未能完成：{what}", "Not done here: {what}"),
+    "output_tag": ("分层", "segmented"),
     "no_revenue": ("缺少销售额列：未做客户等级。", "No revenue column: no value tiers."),
     "no_lifecycle": ("缺少最近购买日期：未做生命周期。", "No last purchase date column: no lifecycle stage."),
     "no_rfm": ("缺少最近购买日期、订单数或销售额：未做 RFM。",

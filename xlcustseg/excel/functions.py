@@ -25,6 +25,7 @@ import pandas as pd
 from xlcustseg import schemes
 from xlcustseg.cells import Cells, Grid, error_text, scalar, used_rows
 from xlcustseg.engine import SegmentResult, segment
+from xlcustseg.engine.steps import rfm_map as rfm_map_for
 from xlcustseg.engine.strategies import labels, lookup
 from xlcustseg.fields.values import looks_like_dates, parse_dates, parse_numbers, parse_text
 from xlcustseg.i18n import REASONS, SCHEME_REASONS
@@ -187,7 +188,7 @@ def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: C
     """RFM分群: the RFM class (重要价值客户 … / Champions …) under the chosen map."""
     lang = _lang(lang)
     grid, table = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
-    rfm_map = scalar(map) or ("rfm8" if lang == "zh" else "rfm10")
+    rfm_map = scalar(map) or rfm_map_for(DEFAULTS, lang)
     settings = _settings(as_of=as_of, language=lang, **{"rfm.map": rfm_map})
     result, row_of = _run(table, settings)
     classes = labels(result.classes["rfm_class"], result.rfm_map, lang, settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
+from xlcustseg.i18n import text
 from xlcustseg.workbook.run import RunReport, WorkbookError, segment_book
 from xlcustseg.workbook.xlwings_book import XlwingsBook
 
@@ -26,9 +27,8 @@ def main(book=None) -> RunReport | None:
         return None
     message = report.message()
     if port.skipped:
-        lead = "未能完成：" if report.result.language == "zh" else "Not done here: "
-        message += "\n" + lead + ", ".join(port.skipped)
-    _tell(book, message, "客户分层" if report.result.language == "zh" else "Segmentation")
+        message += "\n" + text("button_skipped", report.result.language, what=", ".join(port.skipped))
+    _tell(book, message, text("button_title", report.result.language))
     return report
 
 

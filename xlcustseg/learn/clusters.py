@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from xlcustseg.i18n import CLUSTER_LEVELS, CLUSTER_RFM_NAME, pick
 from xlcustseg.schemes.rfm import RFM8
 
 MID = 0.25  # |z| below this is "about average"
@@ -93,9 +94,8 @@ def cluster_customers(features: pd.DataFrame, k: int | None = None, *, lang: str
 
 
 def _word(z: float, lang: str) -> str:
-    if abs(z) < MID:
-        return "中" if lang == "zh" else " mid"
-    return ("高" if z > 0 else "低") if lang == "zh" else (" high" if z > 0 else " low")
+    level = "mid" if abs(z) < MID else ("high" if z > 0 else "low")
+    return pick(CLUSTER_LEVELS[level], lang)
 
 
 def _names(centres: np.ndarray, columns: list[str], lang: str, rfm_labels: dict[str, str]) -> list[str]:
@@ -108,7 +108,7 @@ def _names(centres: np.ndarray, columns: list[str], lang: str, rfm_labels: dict[
         name = " ".join(parts)
         if {"R", "F", "M"} <= z.keys():
             key = RFM8[(z["R"] >= 0, z["F"] >= 0, z["M"] >= 0)]
-            name += f"（{rfm_labels.get(key, key)}）" if lang == "zh" else f" ({rfm_labels.get(key, key)})"
+            name += pick(CLUSTER_RFM_NAME, lang).format(label=rfm_labels.get(key, key))
         names.append(name)
     seen: dict[str, int] = {}
     for i, name in enumerate(names):  # two centres can read alike: keep the names distinct

@@ -20,6 +20,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from xlcustseg.fields.values import parse_dates, parse_numbers, parse_text
+from xlcustseg.i18n import RULE, RULE_ALL_ROWS, RULE_AND, pick
 
 MIN_LABELLED = 20
 MAX_CATEGORIES = 20
@@ -133,9 +134,9 @@ def tree_rules(model: Pipeline, lang: str = "zh") -> list[str]:
             best = int(share.argmax())
             n = int(tree.n_node_samples[node])
             conditions = _merge(path, names, categorical)
-            when = (" 且 " if zh else " and ").join(conditions) or ("所有行" if zh else "all rows")
-            rules.append(f"如果 {when}，则 {classes[best]}（置信度 {share[best]:.0%}，{n} 行）" if zh
-                         else f"If {when}, then {classes[best]} (confidence {share[best]:.0%}, {n} rows)")
+            lang = "zh" if zh else "en"
+            when = pick(RULE_AND, lang).join(conditions) or pick(RULE_ALL_ROWS, lang)
+            rules.append(pick(RULE, lang).format(when=when, grade=classes[best], share=share[best], rows=n))
             return
         feature, threshold = int(tree.feature[node]), float(tree.threshold[node])
         walk(tree.children_left[node], [*path, (feature, threshold, True)])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from xlcustseg.fields.headers import find_table, has_cjk
-from xlcustseg.i18n import PREDICTED_COLUMNS, all_created_headers, sheet_name
+from xlcustseg.i18n import PREDICTED_COLUMNS, all_created_headers, sheet_name, text
 from xlcustseg.learn import LearnError, LearnResult, learn_grades
 from xlcustseg.workbook.port import WorkbookPort
 from xlcustseg.workbook.run import WorkbookError, _exact
@@ -24,14 +24,11 @@ class LearnReport:
     language: str
 
     def message(self) -> str:
-        r, zh = self.result, self.language == "zh"
+        r = self.result
         filled = int(r.predicted.notna().sum())
         accuracy = "—" if np.isnan(r.accuracy) else f"{r.accuracy:.1%}"
-        if zh:
-            return (f"从 {r.labelled} 行已分级的数据学到 {len(r.rules)} 条规则；{r.folds} 折交叉验证准确率 {accuracy}；"
-                    f"已为 {filled} 行填写预测等级。")
-        return (f"Learnt {len(r.rules)} rules from {r.labelled} graded rows; {r.folds}-fold cross-validated "
-                f"accuracy {accuracy}; predicted {filled} rows.")
+        return text("learn_done", self.language, labelled=r.labelled, rules=len(r.rules), folds=r.folds,
+                    accuracy=accuracy, filled=filled)
 
 
 def learn_book(book: WorkbookPort, label: str, sheet: str | None = None) -> LearnReport:
@@ -56,10 +53,9 @@ def learn_book(book: WorkbookPort, label: str, sheet: str | None = None) -> Lear
     _write(book, sheet, data.first_row + header_index, data.first_col, headers, result, lang)
     rules_sheet = sheet_name("rules", lang)
     book.replace_sheet(rules_sheet, after=sheet)
-    title = "学到的规则" if lang == "zh" else "Learnt rules"
+    title = text("learn_title", lang)
     accuracy = "—" if np.isnan(result.accuracy) else f"{result.accuracy:.1%}"
-    summary = (f"{result.folds} 折交叉验证准确率：{accuracy}（{result.labelled} 行已分级）" if lang == "zh"
-               else f"{result.folds}-fold cross-validated accuracy: {accuracy} ({result.labelled} graded rows)")
+    summary = text("learn_accuracy", lang, folds=result.folds, accuracy=accuracy, labelled=result.labelled)
     book.write_column(rules_sheet, 1, 1, [title, summary, None, *result.rules])
     return LearnReport(result, sheet, rules_sheet, lang)
 

@@ -23,11 +23,13 @@ from xlcustseg.engine import SegmentationError, SegmentResult, segment
 from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
+    COMMA,
     OUTPUT_COLUMNS,
     REVENUE_VALUE,
     SHEETS,
     pick,
     sheet_name,
+    text,
 )
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
@@ -98,20 +100,16 @@ class RunReport:
 
     def message(self) -> str:
         """A few lines for the user: customers per tier and the Pareto statement."""
-        zh = self.result.language == "zh"
         tiers = self.result.summary.tiers
-        counts = "，".join if zh else ", ".join
-        per_tier = counts(f"{t} {n}" for t, n in zip(tiers["tier"], tiers["customers"], strict=True))
-        lines = [
-            (f"已分层 {len(self.result.table)} 位客户（{self.input_sheet}）：{per_tier}" if zh
-             else f"Segmented {len(self.result.table)} customers ({self.input_sheet}): {per_tier}"),
-        ]
+        lang = self.result.language
+        per_tier = pick(COMMA, lang).join(f"{t} {n}" for t, n in zip(tiers["tier"], tiers["customers"], strict=True))
+        lines = [text("run_segmented", lang, customers=len(self.result.table), sheet=self.input_sheet,
+                      per_tier=per_tier)]
         if self.result.summary.pareto.statement:
             lines.append(self.result.summary.pareto.statement)
         noted = int(self.result.classes["notes"].notna().sum())
         if noted:
-            lines.append(f"{noted} 行有备注（无法读取的单元格等）" if zh
-                         else f"{noted} rows have notes (cells that could not be read, …)")
+            lines.append(text("run_noted", lang, rows=noted))
         return "\n".join(lines)
 
 

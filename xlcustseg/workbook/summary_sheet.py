@@ -30,7 +30,7 @@ import pandas as pd
 from xlcustseg import resources
 from xlcustseg.engine import SegmentResult
 from xlcustseg.engine.strategies import labels
-from xlcustseg.i18n import CLV_SUMMARY, pick
+from xlcustseg.i18n import CLV_SUMMARY, SUMMARY_HEADERS, SUMMARY_TEXTS, pick
 from xlcustseg.workbook.port import ChartSpec, WorkbookPort, column_letter, quote_sheet
 
 CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
@@ -83,8 +83,7 @@ def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, dat
         at = anchors.get("xcs_clusters", (anchors["xcs_curve"][0] + 24, anchors["xcs_curve"][1]))
         _clusters(book, sheet_name, at, clusters, data, zh)
     elif "xcs_clusters" in anchors:
-        hint = ("未聚类：在设置表中把 cluster.enabled 设为 是，或运行 xlcustseg cluster" if zh
-                else "No clusters: set cluster.enabled to yes on the settings sheet, or run xlcustseg cluster")
+        hint = pick(SUMMARY_TEXTS["no_clusters"], lang)
         book.write_block(sheet_name, *anchors["xcs_clusters"], [[hint]])
     if result.clv is not None:  # optional anchor xcs_clv, else below the cluster profile's place
         curve_row, curve_col = anchors["xcs_curve"]
@@ -115,8 +114,7 @@ def _clv(book, sheet, at, report, lang: str) -> None:
 
 def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: bool) -> None:
     """Size, share and revenue share live; the means of R, F, M as computed (static)."""
-    header = (["聚类", "客户数", "占比", "平均R(天)", "平均F", "平均M", "销售额占比"] if zh
-              else ["Cluster", "Customers", "Share", "Mean R (days)", "Mean F", "Mean M", "Revenue share"])
+    header = SUMMARY_HEADERS["clusters"][0 if zh else 1]
     row0, col0 = at
     first, last = row0 + 1, row0 + len(profile)
     size = column_letter(col0 + 1)
@@ -136,18 +134,15 @@ def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: boo
 
 
 def _title(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
-    zh = result.language == "zh"
     as_of = result.as_of.strftime("%Y-%m-%d") if result.as_of is not None else "—"
-    title = "客户分层汇总" if zh else "Customer segmentation summary"
-    sub = (f"数据：{data.sheet}（{len(result.table)} 位客户）  分析日期：{as_of}" if zh
-           else f"Data: {data.sheet} ({len(result.table)} customers)   Analysis date: {as_of}")
+    title = pick(SUMMARY_TEXTS["title"], result.language)
+    sub = pick(SUMMARY_TEXTS["subtitle"], result.language).format(sheet=data.sheet, customers=len(result.table),
+                                                                 as_of=as_of)
     book.write_block(sheet, at[0], at[1], [[title], [None], [sub]])
 
 
 def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
-    zh = result.language == "zh"
-    header = (["等级", "名称", "客户数", "客户占比", "销售额", "销售额占比", "平均销售额"] if zh
-              else ["Tier", "Name", "Customers", "Customer share", "Revenue", "Revenue share", "Average"])
+    header = pick(SUMMARY_HEADERS["tiers"], result.language)
     table = result.summary.tiers
     row0, col0 = at
     first, last = row0 + 1, row0 + len(table)
@@ -165,7 +160,7 @@ def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
             f"=IFERROR({rev}{r}/SUM({rev}${first}:{rev}${last}),0)",
             f"=IFERROR({rev}{r}/{cust}{r},0)",
         ])
-    total = "合计" if zh else "Total"
+    total = pick(SUMMARY_TEXTS["total"], result.language)
     rows.append([total, None, f"=SUM({cust}{first}:{cust}{last})", f"=SUM({column_letter(col0 + 3)}{first}:"
                  f"{column_letter(col0 + 3)}{last})", f"=SUM({rev}{first}:{rev}{last})",
                  f"=SUM({column_letter(col0 + 5)}{first}:{column_letter(col0 + 5)}{last})",
@@ -193,13 +188,12 @@ def _pareto(book, sheet, at, data: DataColumns, zh: bool) -> None:
     rev = data.range("revenue_value")
     k = f"ROUNDUP(COUNT({rev})*0.2,0)"
     share = f"TEXT({_top_share(data, 0.2)},\"0.0%\")"
-    text = (f"=\"前 20% 的客户（\"&{k}&\" 位）贡献了 \"&{share}&\" 的销售额\"" if zh
-            else f"=\"The top 20% of customers (\"&{k}&\") bring \"&{share}&\" of revenue\"")
+    text = SUMMARY_TEXTS["pareto_formula"][0 if zh else 1].format(k=k, share=share)
     book.write_block(sheet, at[0], at[1], [[text], [f"={_top_share(data, 0.2)}"]], [PERCENT])
 
 
 def _curve(book, sheet, at, data: DataColumns, zh: bool) -> tuple[int, int, int]:
-    header = ["客户占比", "累计销售额占比"] if zh else ["Customer share", "Cumulative revenue share"]
+    header = SUMMARY_HEADERS["curve"][0 if zh else 1]
     rows = [[p, f"={_top_share(data, p)}"] for p in CURVE_POINTS]
     book.write_block(sheet, at[0], at[1], [header])
     book.write_block(sheet, at[0] + 1, at[1], rows, [PERCENT, PERCENT])
@@ -212,7 +206,7 @@ def _cross(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
     classes = settings.classes(rfm_map)
     names = list(labels(pd.Series(classes, dtype=object), rfm_map, lang, settings))
     tiers = list(settings.tier_letters())
-    corner = "等级 \\ RFM分群" if lang == "zh" else "Tier \\ RFM class"
+    corner = pick(SUMMARY_TEXTS["cross_corner"], lang)
     rows: list[list] = [[corner, *names]]
     tier_range, class_range = data.range("tier"), data.range("rfm_class")
     row0, col0 = at
@@ -227,7 +221,7 @@ def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> Non
     zh = result.language == "zh"
     frame = result.summary.lifecycle
     row0, col0 = at
-    header = ["生命周期", "客户数", "占比"] if zh else ["Lifecycle", "Customers", "Share"]
+    header = SUMMARY_HEADERS["lifecycle"][0 if zh else 1]
     first, last = row0 + 1, row0 + len(frame)
     count = column_letter(col0 + 1)
     rows = [[label, f"=COUNTIF({data.range('lifecycle')},{column_letter(col0)}{first + i})",
@@ -246,8 +240,7 @@ def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> No
                             "cadence": classes["cadence"]})
               .dropna(subset=["tier", "cls"]).drop_duplicates(["tier", "cls"]).sort_values(["tier", "cls"]))
     combos["label"] = labels(combos["cls"], scheme, result.language, settings).to_numpy()
-    header = (["等级", "分群", "客户数", "回访周期(天)", "策略"] if zh
-              else ["Tier", "Class", "Customers", "Cadence (days)", "Strategy"])
+    header = SUMMARY_HEADERS["strategies"][0 if zh else 1]
     row0, col0 = at
     rows = [[t, label, f"=COUNTIFS({data.range('tier')},{column_letter(col0)}{row0 + 1 + i},"
              f"{data.range(key)},{column_letter(col0 + 1)}{row0 + 1 + i})", cadence, text]
@@ -259,17 +252,19 @@ def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> No
 
 
 def _charts(book, sheet, at, tiers_at, n_tiers: int, curve: tuple[int, int, int], zh: bool) -> None:
+    def say(key: str) -> str:
+        return SUMMARY_TEXTS[key][0 if zh else 1]
+
     row0, col0 = tiers_at
     last = row0 + n_tiers
     book.add_chart(sheet, ChartSpec(
-        "bar", "各等级客户数" if zh else "Customers per tier", (row0 + 1, last, col0),
-        [(row0, last, col0 + 2)], at, y_title="客户数" if zh else "Customers"))
+        "bar", say("chart_customers"), (row0 + 1, last, col0),
+        [(row0, last, col0 + 2)], at, y_title=say("axis_customers")))
     book.add_chart(sheet, ChartSpec(
-        "bar", "各等级销售额" if zh else "Revenue per tier", (row0 + 1, last, col0),
-        [(row0, last, col0 + 4)], (at[0] + 16, at[1]), y_title="销售额" if zh else "Revenue"))
+        "bar", say("chart_revenue"), (row0 + 1, last, col0),
+        [(row0, last, col0 + 4)], (at[0] + 16, at[1]), y_title=say("axis_revenue")))
     header_row, last_row, col = curve
     book.add_chart(sheet, ChartSpec(
-        "line", "帕累托曲线" if zh else "Pareto curve", (header_row + 1, last_row, col),
+        "line", say("chart_pareto"), (header_row + 1, last_row, col),
         [(header_row, last_row, col + 1)], (at[0] + 32, at[1]),
-        y_title="累计销售额占比" if zh else "Cumulative revenue share",
-        x_title="客户占比" if zh else "Share of customers", percent_axis=True))
+        y_title=say("axis_cumulative"), x_title=say("axis_share"), percent_axis=True))
