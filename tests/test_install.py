@@ -173,7 +173,7 @@ xlcustseg.main(book)
 writes = [a for a in book.json()["actions"] if a["func"] == "setValues"]
 print(json.dumps({"file": xlcustseg.__file__, "writes": len(writes), "sheets": [s.name for s in book.sheets],
                   "written_sheets": sorted({a["sheet_position"] for a in writes}),
-                  "headers": sorted({str(a["values"][0][0]) for a in writes if a["values"] and a["values"][0]})},
+                  "headers": sorted({str(v) for a in writes if a["values"] for v in a["values"][0]})},
                  ensure_ascii=False))
 """
 
@@ -184,5 +184,5 @@ def test_one_click_run_on_a_json_book(installed, samples):
     data = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(data["file"]).is_relative_to(installed.venv)
     assert data["sheets"] == ["客户名单", "设置", "分层汇总"]
-    assert "客户等级" in data["headers"] and data["writes"] > 20
+    assert {"客户等级", "RFM分群", "生命周期", "策略"} <= set(data["headers"]) and data["writes"] > 10
     assert data["written_sheets"] == [0, 1, 2]  # the table, the settings, the summary from the bundled template
