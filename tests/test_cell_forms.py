@@ -141,12 +141,14 @@ def test_every_function_trims_a_whole_column(sample):
         assert len(got) == n, plain.__name__
 
 
-@pytest.mark.parametrize("plain", FUNCTIONS, ids=lambda f: f.__name__)
+#: the functions that answer each cell of a range (CUSTSCORE and CUSTCLUSTER take a block: a row is one customer)
+PER_CELL = [f for f in FUNCTIONS if f not in (functions.custscore, functions.custcluster)]
+
+
+@pytest.mark.parametrize("plain", PER_CELL, ids=lambda f: f.__name__)
 def test_every_function_answers_a_row_with_a_row(plain):
     values = [12000, 3, 500, None, 45000]
     ranges = [name for name, (_, is_range) in PARAMETERS[plain.__name__].items() if is_range]
-    if plain in (functions.custscore, functions.custcluster):
-        pytest.skip("takes a block (one column per field): a row is one customer")
     args = [[values] if name != "basis" else None for name in ranges]
     got = plain(*args)
     assert len(got) == 1 and len(got[0]) == len(values), got
@@ -191,3 +193,8 @@ def test_every_function_documents_each_parameter_in_order():
     for plain in FUNCTIONS:
         assert list(inspect.signature(plain).parameters) == list(PARAMETERS[plain.__name__]), plain.__name__
         assert plain.__doc__ and all(doc for doc, _ in PARAMETERS[plain.__name__].values())
+
+
+def test_a_block_function_answers_one_customer_per_row():
+    one_row = functions.custscore([[12000, 3]], [[60, 40]])
+    assert len(one_row) == 1 and len(one_row[0]) == 1 and isinstance(one_row[0][0], float)
