@@ -65,3 +65,18 @@ def peak_rss_mb() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # bytes on macOS, KiB on Linux
+
+
+def customer_workbook(rows: int, path):
+    """`customer_table(rows)` saved as an xlsx workbook (sheet Customers), streamed by openpyxl's write-only mode."""
+    import openpyxl
+
+    table = customer_table(rows)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Customers")
+    ws.append(list(table.columns))
+    for record in table.itertuples(index=False):
+        ws.append([record[0], float(record[1]), float(record[2]), record[3].to_pydatetime(),
+                   record[4].to_pydatetime()])
+    wb.save(path)
+    return path

@@ -19,22 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import customer_table, peak_rss_mb
+from _common import customer_workbook, peak_rss_mb
 
 RATIO_GOAL = 8.0
-
-
-def workbook(rows: int, path: Path) -> Path:
-    import openpyxl
-
-    table = customer_table(rows)
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Customers")
-    ws.append(list(table.columns))
-    for row in table.itertuples(index=False):
-        ws.append([v.to_pydatetime() if hasattr(v, "to_pydatetime") else v for v in row])
-    wb.save(path)
-    return path
 
 
 def payload(path: Path) -> dict:
@@ -61,7 +48,7 @@ def main() -> int:
     import xlcustseg
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = workbook(args.rows, Path(tmp) / "customers.xlsx")
+        path = customer_workbook(args.rows, Path(tmp) / "customers.xlsx")
         start = time.perf_counter()
         python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Customers").to_python()
         floor = time.perf_counter() - start

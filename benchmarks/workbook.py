@@ -18,26 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import openpyxl
-
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import customer_table
+from _common import customer_workbook
 
 CALAMINE_GOAL = 5.0
 FULL_SECONDS_GOAL = 90.0
 FULL_PEAK_MB_GOAL = 1.5 * 1024
-
-
-def make_workbook(rows: int, path: Path) -> Path:
-    table = customer_table(rows)
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Customers")
-    ws.append(list(table.columns))
-    for record in table.itertuples(index=False):
-        ws.append([record[0], float(record[1]), float(record[2]), record[3].to_pydatetime(),
-                   record[4].to_pydatetime()])
-    wb.save(path)
-    return path
 
 
 def best_in_child(code: str, repeat: int = 2) -> tuple[float, float]:
@@ -67,7 +53,7 @@ def main() -> int:
     args = parser.parse_args()
     missed = []
     with tempfile.TemporaryDirectory() as tmp:
-        src = make_workbook(args.rows, Path(tmp) / "customers.xlsx")
+        src = customer_workbook(args.rows, Path(tmp) / "customers.xlsx")
         print(f"workbook: {args.rows:,} customer rows, {src.stat().st_size / 1e6:.1f} MB")
         # every figure from a fresh Python process: the same start-up cost on both sides
         copy = Path(tmp) / "copy.xlsx"
@@ -84,7 +70,7 @@ def main() -> int:
         print(f"  ratio segment / calamine read:      {ratio:.2f}   {goal}")
         missed += ["calamine ratio"] if ratio > CALAMINE_GOAL else []
         if args.full:
-            big = make_workbook(1_048_576, Path(tmp) / "big.xlsx")
+            big = customer_workbook(1_048_576, Path(tmp) / "big.xlsx")
             seconds, peak = in_child(segment_code(big, Path(tmp) / "big_out.xlsx"))
             print(f"1,048,576 rows: segment {seconds:.1f} s (goal <= {FULL_SECONDS_GOAL:.0f} s)"
                   f"{_missed(seconds, FULL_SECONDS_GOAL)}, peak memory {peak:.0f} MB "
