@@ -9,7 +9,6 @@ samples come from `xlcustseg sample`, expected bytes from the wheel itself.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from venvs import checked, clean_env, fresh_venv
 
 import xlcustseg
 
@@ -42,9 +42,7 @@ class Installed:
     def run(self, *argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: int = 300) -> subprocess.CompletedProcess[str]:
         """Run `argv` with the venv's bin first on PATH, no PYTHONPATH, cwd outside the checkout."""
-        clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-        clean["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{clean.get('PATH', '')}"
-        return subprocess.run([str(a) for a in argv], cwd=cwd or self.work, env={**clean, **(env or {})},
+        return subprocess.run([str(a) for a in argv], cwd=cwd or self.work, env=clean_env(self.venv, **(env or {})),
                               capture_output=True, text=True, timeout=timeout)
 
     def command(self, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -57,26 +55,18 @@ class Installed:
         return self.run(self.venv / "bin" / "python", "-c", code, *args, env=env)
 
 
-def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert done.returncode == 0, f"{done.args} exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-    return done
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("install")
     dist, venv, work = base / "dist", base / "venv", base / "work"
     work.mkdir()
     modules = frozenset(p.relative_to(ROOT).as_posix() for p in (ROOT / "xlcustseg").rglob("*.py"))
-    _ok(subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=ROOT,
+    checked(subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=ROOT,
                        capture_output=True, text=True, timeout=600))
     wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in dist.iterdir())
-    _ok(subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, timeout=300))
-    found = Installed(wheels[0], sdists[0], venv, work, modules)
-    _ok(found.run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                  wheels[0], timeout=900))
-    return found
+    fresh_venv(venv, [wheels[0]], work)
+    return Installed(wheels[0], sdists[0], venv, work, modules)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +91,7 @@ def test_wheel_holds_every_module_of_the_package(installed):
 
 
 def test_the_venv_imports_its_own_copy(installed):
-    done = _ok(installed.python("import xlcustseg, xlcustseg.resources as r; print(xlcustseg.__file__); "
+    done = checked(installed.python("import xlcustseg, xlcustseg.resources as r; print(xlcustseg.__file__); "
                                 "print(r.templates() / 'summary_template.xlsx')"))
     package, template = (Path(line) for line in done.stdout.split())
     assert package.is_relative_to(installed.venv) and not package.is_relative_to(ROOT)
@@ -109,14 +99,14 @@ def test_the_venv_imports_its_own_copy(installed):
 
 
 def test_version_is_the_package_version(installed):
-    done = _ok(installed.command("--version"))
+    done = checked(installed.command("--version"))
     assert done.stdout.strip() == f"xlcustseg {xlcustseg.__version__}"
     assert installed.wheel.name == f"xlcustseg-{xlcustseg.__version__}-py3-none-any.whl"
 
 
 def test_sample_writes_the_two_bundled_workbooks(installed, samples):
     done, folder = samples
-    _ok(done)
+    checked(done)
     wheel = zipfile.ZipFile(installed.wheel)
     for name in (ZH, EN):
         assert (folder / name).read_bytes() == wheel.read(f"xlcustseg/workbook_templates/{name}")
@@ -129,7 +119,7 @@ def test_sample_writes_the_two_bundled_workbooks(installed, samples):
 ])
 def test_segment_runs_on_each_sample(installed, samples, name, line, output, summary):
     _, folder = samples
-    done = _ok(installed.command("segment", folder / name))
+    done = checked(installed.command("segment", folder / name))
     assert line in done.stdout
     sheets = openpyxl.load_workbook(folder / output, read_only=True).sheetnames
     assert summary in sheets, sheets
@@ -138,12 +128,12 @@ def test_segment_runs_on_each_sample(installed, samples, name, line, output, sum
 def test_addin_build_writes_the_xlam(installed):
     folder = installed.work / "addin"
     folder.mkdir()
-    _ok(installed.command("addin", "build", cwd=folder))
+    checked(installed.command("addin", "build", cwd=folder))
     assert (folder / "xlcustseg.xlam").stat().st_size > 0
 
 
 def test_lite_build_writes_the_bundle(installed):
-    _ok(installed.command("lite", "build", "lite"))
+    checked(installed.command("lite", "build", "lite"))
     for name in ("main.py", "requirements.txt"):
         assert (installed.work / "lite" / name).stat().st_size > 0, name
 
@@ -180,7 +170,7 @@ print(json.dumps({"file": xlcustseg.__file__, "writes": len(writes), "sheets": [
 
 def test_one_click_run_on_a_json_book(installed, samples):
     _, folder = samples
-    done = _ok(installed.python(JSON_BOOK_RUN, folder / ZH, env={"XLWINGS_LICENSE_KEY": "noncommercial"}))
+    done = checked(installed.python(JSON_BOOK_RUN, folder / ZH, env={"XLWINGS_LICENSE_KEY": "noncommercial"}))
     data = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(data["file"]).is_relative_to(installed.venv)
     assert data["sheets"] == ["客户名单", "设置", "分层汇总"]

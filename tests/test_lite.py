@@ -20,9 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from typing import Any
 import jsonbook
 import openpyxl
 import pytest
+from venvs import checked, clean_env, fresh_venv
 
 from xlcustseg import cli
 from xlcustseg.excel import functions
@@ -230,11 +229,9 @@ class Lite:
 
 def _run(argv: list[str | Path], cwd: Path, timeout: int, **extra: str) -> subprocess.CompletedProcess[str]:
     """Run outside the checkout without PYTHONPATH, with xlwings told it runs on a server (as in Lite)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(XLWINGS_LICENSE_KEY="noncommercial", XLWINGS_ON_SERVER="true", **extra)
-    done = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{argv[:4]} exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
-    return done
+    env = clean_env(XLWINGS_LICENSE_KEY="noncommercial", XLWINGS_ON_SERVER="true", **extra)
+    return checked(subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True,
+                                  timeout=timeout))
 
 
 @pytest.fixture(scope="module")
@@ -243,9 +240,8 @@ def lite(tmp_path_factory: pytest.TempPathFactory) -> Lite:
     venv, bundle, work = base / "venv", base / "bundle", base / "work"
     work.mkdir()
     started = time.perf_counter()
-    _run([sys.executable, "-m", "venv", venv], work, 300)
     pins = [f"{p}=={importlib.metadata.version(p)}" for p in LITE_PACKAGES]
-    _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins], work, 1200)
+    fresh_venv(venv, pins, work)
     seconds = time.perf_counter() - started
     print(f"venv with {', '.join(pins)} made in {seconds:.0f} s")
     assert cli.main(["lite", "build", str(bundle)]) == 0
