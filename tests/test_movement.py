@@ -202,3 +202,12 @@ def test_cli_english_order_lines_against_their_own_output(tmp_path):
     assert (same["Previous Tier"] == same["Tier"]).all() and (same["Previous RFM Class"] == same["RFM Class"]).all()
     sheet = openpyxl.load_workbook(tmp_path / "new.xlsx")["Movement"]
     assert sheet["A1"].value.startswith("Tier movement") and sheet["A6"].value == "New"
+
+
+def test_tier_change_rule_hand_computed():
+    from xlcustseg.schemes import tier_changes
+
+    previous = pd.Series(["B", "A", "C", None, "B", "A"])
+    current = pd.Series(["A", "B", "C", "B", None, "Z"])
+    got = tier_changes(previous, current, letters=("A", "B", "C")).tolist()
+    assert got == ["up", "down", "same", "new", None, None]

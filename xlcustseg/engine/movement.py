@@ -24,6 +24,7 @@ from xlcustseg.engine.result import CopiedFrame, SegmentationError
 from xlcustseg.fields.headers import match_fields, normalise_header
 from xlcustseg.fields.values import parse_text
 from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_MARGINS, OUTPUT_COLUMNS, TIER_CHANGES, pick, text
+from xlcustseg.schemes.movement import tier_changes
 from xlcustseg.settings import DEFAULTS, TIER_LETTERS, Settings
 
 #: every tier letter, best first (the 3- and 4-level letters are in the same order)
@@ -53,25 +54,21 @@ class Movement:
     language: str
 
 
-def tier_change(previous: pd.Series, current: pd.Series, lang: str = "zh",
-                letters: tuple[str, ...] = ALL_TIERS) -> tuple[pd.Series, pd.Series]:
-    """Per row: 升级/降级/持平/新客户 (Up/Down/Same/New); blank where the current tier is blank.
+def tier_change(previous: pd.Series, current: pd.Series, lang: str,
+                letters: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """Per row: 升级/降级/持平/新客户 (Up/Down/Same/New) by `schemes.tier_changes`; blank without a current tier.
 
-    A blank previous tier is new. Also returns, per row, the value that is not a tier
-    (else None): such rows have no change.
+    Also returns, per row, the value that is not a tier (else None): such rows have no change.
     """
-    order = {t.upper(): i for i, t in enumerate(letters)}
+    upper = tuple(t.upper() for t in letters)
     before = parse_text(previous.reset_index(drop=True)).str.upper()
     now = parse_text(current.reset_index(drop=True)).str.upper()
-    rank_before, rank_now = before.map(order), now.map(order)
+    keys = tier_changes(before, now, letters=upper).to_numpy(dtype=object, copy=True)
+    bad = np.where(before.notna() & ~before.isin(upper), previous.reset_index(drop=True), None).astype(object)
+    bad = np.where(now.notna() & ~now.isin(upper), current.reset_index(drop=True), bad)
+    keys[pd.notna(bad)] = None
     labels = {k: pick(v, lang) for k, v in TIER_CHANGES.items()}
-    answer = np.select(
-        [now.isna(), before.isna(), rank_now < rank_before, rank_now > rank_before, rank_now == rank_before],
-        [None, labels["new"], labels["up"], labels["down"], labels["same"]], default=None).astype(object)
-    bad = np.where(before.notna() & rank_before.isna(), previous.reset_index(drop=True), None).astype(object)
-    bad = np.where(now.notna() & rank_now.isna(), current.reset_index(drop=True), bad)
-    answer[pd.notna(bad) & now.notna().to_numpy()] = None
-    answer[pd.isna(answer) & now.isna().to_numpy()] = None
+    answer = np.array([labels.get(k) if k is not None else None for k in keys], dtype=object)
     return pd.Series(answer, index=current.index, dtype=object), pd.Series(bad, index=current.index, dtype=object)
 
 

@@ -318,12 +318,12 @@ def custstrategy(classes: Cells, scheme: Cells = None, lang: Cells = None) -> li
 @_guard
 def custmove(previous_classes: Cells, current_classes: Cells, lang: Cells = None) -> list[list[Any]]:
     """等级变动: 升级/降级/持平/新客户 (up/down/same/new) from the previous and the current tier."""
-    from xlcustseg.engine.movement import tier_change
+    from xlcustseg.engine.movement import ALL_TIERS, tier_change
 
     grids = [Grid.of(previous_classes), Grid.of(current_classes)]
     n = used_rows(*grids)
     change, bad = tier_change(pd.Series(grids[0].column(n), dtype=object),
-                              pd.Series(grids[1].column(n), dtype=object), _lang(lang))
+                              pd.Series(grids[1].column(n), dtype=object), _lang(lang), ALL_TIERS)
     answers = change.to_numpy(dtype=object, copy=True)
     answers[bad.notna().to_numpy()] = error_text("#VALUE!", "不是客户等级", "not a tier")
     return grids[1].back(answers)

@@ -11,6 +11,7 @@ from xlcustseg.schemes.behaviour import behaviour_types, personality_keys
 from xlcustseg.schemes.followup import followup_grades, next_followup, suggested_grades
 from xlcustseg.schemes.lifecycle import lifecycle_stages, purchase_on_record
 from xlcustseg.schemes.man import man_actions, man_codes, man_grades, need_flags
+from xlcustseg.schemes.movement import tier_changes
 from xlcustseg.schemes.nature import customer_nature
 from xlcustseg.schemes.quadrant import is_high, quadrants, without_revenue
 from xlcustseg.schemes.rfm import rank_scores, rfm_classes, rfm_codes, threshold_scores
@@ -21,5 +22,5 @@ __all__ = [
     "behaviour_types", "customer_nature", "followup_grades", "is_high", "lifecycle_stages",
     "man_actions", "man_codes", "man_grades", "need_flags", "next_followup", "percentile_rank",
     "personality_keys", "purchase_on_record", "quadrants", "rank_scores", "rfm_classes", "rfm_codes", "score_grades",
-    "suggested_grades", "threshold_scores", "value_tiers", "weighted_score", "without_revenue",
+    "suggested_grades", "threshold_scores", "tier_changes", "value_tiers", "weighted_score", "without_revenue",
 ]
