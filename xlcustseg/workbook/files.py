@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -12,8 +10,10 @@ import openpyxl
 from xlcustseg.cells import from_rows
 from xlcustseg.workbook.ooxml import part_kinds
 from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
-from xlcustseg.workbook.port import WorkbookFile
+from xlcustseg.workbook.output_file import save_atomic
 from xlcustseg.workbook.run import WorkbookError
+
+__all__ = ["dropped_parts", "open_book", "save_atomic"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
@@ -75,16 +75,3 @@ def dropped_parts(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
         kinds = part_kinds(archive.namelist())
     return [k for k in kinds if not (k == "VBA macros" and path.suffix.lower() == ".xlsm")]
-
-
-def save_atomic(book: WorkbookFile, target: Path) -> None:
-    """Write to a temporary file beside the target, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".xlcustseg-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        book.save(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

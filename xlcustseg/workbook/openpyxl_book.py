@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlcustseg.cells import FormulaLikeText, from_rows, to_cells, used_block
 from xlcustseg.workbook.ooxml import reference
 from xlcustseg.workbook.port import Block, ChartSpec, SheetData, column_letter, overlay
+from xlcustseg.workbook.reading import sheet_values
 from xlcustseg.workbook.sheet_patch import PendingColumn, patch_file
 from xlcustseg.workbook.template import anchors as template_anchors
 
@@ -93,14 +94,14 @@ class OpenpyxlBook:
         if not self._source_unchanged():
             return None
         if sheet not in self._formula_results:
-            rows, first_row, first_col = _calamine_values(self.source, sheet)
+            rows, first_row, first_col = sheet_values(self.source, sheet)
             self._formula_results[sheet] = {(first_row + i, first_col + j): v for i, r in enumerate(rows)
                                             for j, v in enumerate(r) if v != ""}
         return self._formula_results[sheet].get((row, col))
 
     def _file_values(self, ws: Worksheet) -> tuple[list[list[Any]], int, int]:
         """The sheet as the unchanged source file holds it; error cells (blank to calamine) from memory."""
-        rows, first_row, first_col = _calamine_values(self.source, ws.title)
+        rows, first_row, first_col = sheet_values(self.source, ws.title)
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if value == "":
@@ -285,15 +286,6 @@ def _maybe_formula(value: Any) -> bool:
 
 def _is_formula(ws: Worksheet, row: int, col: int, value: Any) -> bool:
     return not isinstance(value, str) or ws.cell(row=row, column=col).data_type == "f"
-
-
-def _calamine_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
-    """A sheet's values as python-calamine reads the file ("" for blanks and errors) and their first row and column."""
-    import python_calamine
-
-    data = python_calamine.CalamineWorkbook.from_path(str(source)).get_sheet_by_name(sheet)
-    start = data.start or (0, 0)
-    return data.to_python(skip_empty_area=True), start[0] + 1, start[1] + 1
 
 
 def _signature(source: Path | None) -> tuple[int, int] | None:
