@@ -211,3 +211,59 @@ def test_tier_change_rule_hand_computed():
     current = pd.Series(["A", "B", "C", "B", None, "Z"])
     got = tier_changes(previous, current, letters=("A", "B", "C")).tolist()
     assert got == ["up", "down", "same", "new", None, None]
+
+
+# ------------------------------------------------------------------ the command line: --compare-as-of
+#: hand-made order lines: by 2024-03-31 C01 is the big spender (A, bought twice), C09 second (B); after it C02 spends
+#: 5,000 (C → A), C01 falls to B, C09 to C, and C10 buys for the first time (new)
+ORDER_LINES = pd.DataFrame(
+    [(f"C{i:02d}", f"2024-0{1 + i % 3}-1{i}", 1000 if i == 1 else 10 * i) for i in range(1, 10)]
+    + [("C01", "2024-03-20", 10), ("C02", "2024-05-10", 5000), ("C03", "2024-05-11", 20), ("C10", "2024-06-01", 800),
+       ("C01", "2024-06-20", 5)],
+    columns=["Customer ID", "Order Date", "Amount"])
+CUT = "2024-03-31"
+
+
+def _customers(path: Path) -> pd.DataFrame:
+    frame = pd.read_excel(path, "Customers", dtype=object, engine="calamine").set_index("Customer ID")
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _cells(path: Path, sheet: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+
+
+def test_compare_as_of_hand_made_orders(tmp_path, capsys):
+    lines = tmp_path / "orders.xlsx"
+    ORDER_LINES.to_excel(lines, index=False, sheet_name="Orders")
+    assert cli(["segment", str(lines), "-o", str(tmp_path / "now.xlsx"), "--compare-as-of", CUT]) == 0
+    assert "1 up, 2 down, 6 same, 1 new, 0 lost" in capsys.readouterr().out
+    now = _customers(tmp_path / "now.xlsx")
+    assert now["Previous Tier"].to_dict() == {"C01": "A", "C02": "C", "C03": "C", "C04": "C", "C05": "C",
+                                              "C06": "C", "C07": "C", "C08": "C", "C09": "B", "C10": None}
+    assert now["Tier Change"].to_dict() == {"C01": "Down", "C02": "Up", "C03": "Same", "C04": "Same", "C05": "Same",
+                                            "C06": "Same", "C07": "Same", "C08": "Same", "C09": "Down", "C10": "New"}
+    # the same as --previous with the earlier lines segmented as of the cut by hand
+    early = tmp_path / "early.xlsx"
+    ORDER_LINES[pd.to_datetime(ORDER_LINES["Order Date"]) <= CUT].to_excel(early, index=False, sheet_name="Orders")
+    assert cli(["segment", str(early), "-o", str(tmp_path / "old.xlsx"), "--as-of", CUT]) == 0
+    assert cli(["segment", str(lines), "-o", str(tmp_path / "via_file.xlsx"),
+                "--previous", str(tmp_path / "old.xlsx")]) == 0
+    via_file = _customers(tmp_path / "via_file.xlsx")
+    pd.testing.assert_frame_equal(now, via_file)
+    assert _cells(tmp_path / "now.xlsx", "Movement") == _cells(tmp_path / "via_file.xlsx", "Movement")
+
+
+def test_compare_as_of_errors_are_one_sentence(tmp_path, capsys):
+    lines = tmp_path / "orders.xlsx"
+    ORDER_LINES.to_excel(lines, index=False)
+    out = str(tmp_path / "x.xlsx")
+    for argv, words in ((["--compare-as-of", "2024-12-31"], "before the analysis date 2024-06-20"),
+                        (["--compare-as-of", "2023-01-01"], "2023-01-01"),
+                        (["--compare-as-of", "someday"], "is not a date"),
+                        (["--compare-as-of", CUT, "--previous", out], "not both")):
+        assert cli(["segment", str(lines), "-o", out, *argv]) == 1
+        err = capsys.readouterr().err.strip()
+        assert words in err and err.count("\n") == 0, err
+    assert cli(["segment", str(SAMPLE), "-o", out, "--compare-as-of", CUT]) == 1
+    assert "needs dated order lines" in capsys.readouterr().err

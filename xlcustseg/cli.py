@@ -1,7 +1,7 @@
 """The `xlcustseg` command.
 
     xlcustseg segment INPUT [-o OUTPUT] [--sheet NAME] [--as-of DATE] [--lang zh|en]
-                            [--settings FILE] [--in-place] [--previous OLD.xlsx]
+                            [--settings FILE] [--in-place] [--previous OLD.xlsx | --compare-as-of DATE]
 
 Every failure the user can cause ends in one sentence on stderr and exit code
 1 (2 for wrong arguments); never a traceback.
@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     seg.add_argument("--previous", type=Path, metavar="OLD.xlsx",
                      help="an earlier segmented workbook: add the previous tier, RFM class and tier change, "
                           "and a 迁移矩阵/Movement sheet")
+    seg.add_argument("--compare-as-of", metavar="DATE",
+                     help="order lines: compare with the same orders as of DATE (only orders up to DATE), "
+                          "as --previous does")
     seg.set_defaults(run=_segment)
 
     clu = commands.add_parser("cluster", help="segment and add self-describing clusters (K-means on R, F, M)",
@@ -250,114 +253,34 @@ def _file_rows(path: Path) -> list[list[Any]]:
     return from_rows(table.itertuples(index=False, name=None))
 
 
-def _previous_table(path: Path) -> Any:
-    """The customer table of an earlier segmented workbook: the first sheet with an id (or name) and a tier column."""
-    import pandas as pd
-
-    from xlcustseg.fields.headers import find_table, normalise_header
-    from xlcustseg.i18n import OUTPUT_COLUMNS
+def _movement(book: Any, report: Any, args: argparse.Namespace) -> str | None:
+    """--previous, --compare-as-of, else the settings movement.previous / movement.compare_as_of: the
+    previous tier, RFM class and tier change beside our columns and the 迁移矩阵/Movement sheet
+    (xlcustseg.workbook.movement_sheet); the line saying what moved, or None without a comparison."""
+    from xlcustseg.workbook import movement_sheet as ms
     from xlcustseg.workbook.files import open_book
-
-    book, _ = open_book(path)
-    tier_headers = {normalise_header(h) for k, zh, en in OUTPUT_COLUMNS if k == "tier" for h in (zh, en)}
-    for sheet in book.sheet_names():
-        data = book.read(sheet).table()
-        if not data.rows:
-            continue
-        layout = find_table(pd.DataFrame(data.rows, dtype=object))
-        if ("customer_id" in layout.fields or "customer_name" in layout.fields) and any(
-                normalise_header(h) in tier_headers for h in layout.headers):
-            start = 0 if layout.header_row is None else layout.header_row + 1
-            return pd.DataFrame(data.rows[start:], columns=_unique(layout.headers), dtype=object)
-    raise CommandError(f"{path.name} has no sheet with a customer id (or name) column and a 客户等级/Tier column: "
-                       "give an earlier output of xlcustseg segment.")
-
-
-def _unique(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        seen[h] = seen.get(h, 0) + 1
-        out.append(h if seen[h] == 1 else f"{h}.{seen[h] - 1}")
-    return out
-
-
-def _movement(book: Any, report: Any, previous: Path) -> None:
-    """The previous tier, RFM class and tier change beside our columns, and the 迁移矩阵/Movement sheet.
-
-    The matrices are COUNTIFS over the output sheet's previous and current columns; the new row counts the
-    rows whose previous tier is blank; the lost column counts the lost customers listed below the matrices.
-    """
-    import pandas as pd
-
-    from xlcustseg.cells import column_letter
-    from xlcustseg.engine import SegmentationError
-    from xlcustseg.engine.movement import compare
-    from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_SHEET, pick
-    from xlcustseg.workbook.ooxml import quote_sheet
     from xlcustseg.workbook.run import WorkbookError
 
+    settings = report.result.settings
+    previous, as_of = getattr(args, "previous", None), getattr(args, "compare_as_of", None)
+    if previous is not None and as_of is not None:
+        raise CommandError("give either --previous or --compare-as-of, not both.")
     try:
-        old = _previous_table(previous)
+        if previous is not None:
+            snapshot = ms.previous_from_file(previous)
+        elif as_of is not None:
+            snapshot = ms.previous_as_of(book, report, as_of)
+        elif settings["movement.previous"]:  # a sheet is read from the input file, as it was before the run
+            snapshot = ms.previous_from_setting(open_book(args.input)[0], settings["movement.previous"],
+                                                args.input.parent)
+        elif settings["movement.compare_as_of"]:
+            snapshot = ms.previous_as_of(book, report, settings["movement.compare_as_of"])
+        else:
+            return None
+        return ms.movement_message(ms.add_movement(book, report, snapshot), snapshot)
     except WorkbookError as exc:
-        raise CommandError(f"cannot read --previous {previous.name}: {exc}") from None
-    lang, sheet = report.result.language, report.output_sheet
-    header_row, first, last = report.first_data_row - 1, report.first_data_row, report.last_data_row
-    whole = book.read(sheet)
-    headers = whole.row_values(header_row)
-    now = pd.DataFrame([whole.row_values(r) for r in range(first, last + 1)], dtype=object)
-    now.columns = _unique([str(h) if h is not None else f"_{j}" for j, h in enumerate(headers)])[:now.shape[1]]
-    try:
-        moved = compare(old, now, lang=lang, settings=report.result.settings)
-    except SegmentationError as exc:
-        raise CommandError(f"--previous {previous.name}: {exc}") from None
-    known = {str(h): whole.first_col + j for j, h in enumerate(headers) if h is not None}
-    next_col = whole.last_col(header_row, last) + 1
-    columns = {}
-    for key, zh, en in MOVEMENT_COLUMNS:
-        header = pick((zh, en), lang)
-        col = known.get(header)
-        if col is None:
-            col, next_col = next_col, next_col + 1
-        columns[key] = col
-        book.write_column(sheet, header_row, col, [header, *moved.table[header].to_numpy(dtype=object)])
-
-    def span(col: int) -> str:
-        letter = column_letter(col)
-        return f"{quote_sheet(sheet)}!${letter}${first}:${letter}${max(last, first)}"
-
-    ours = {k: report.columns[k] for k in ("tier", "rfm_class") if k in report.columns}
-    titles = {"tier": (("客户等级迁移（行：上期，列：本期）", "Tier movement (rows: previous, columns: now)"),
-                       "previous_tier", moved.tiers),
-              "rfm_class": (("RFM分群迁移（行：上期，列：本期）", "RFM class movement (rows: previous, columns: now)"),
-                            "previous_rfm_class", moved.rfm)}
-    blocks = [(key, *titles[key]) for key in ("tier", "rfm_class") if key in ours]
-    lost, lost_cols = moved.lost, {"tier": "B", "rfm_class": "C"}
-    lost_first = sum(len(m.index) + 4 for *_, m in blocks) + 3  # sheet row of the first lost customer
-    lost_last = lost_first + max(len(lost), 1) - 1
-    rows: list[list[Any]] = []
-    for key, title, previous_key, matrix in blocks:
-        rows.append([pick(title, lang)])
-        classes = list(matrix.columns[:-1])
-        rows.append([pick(("上期 ↓ 本期 →", "Previous ↓ Now →"), lang), *classes, matrix.columns[-1]])
-        top = len(rows) + 1  # sheet row of the first class row
-        before, current = span(columns[previous_key]), span(ours[key])
-        lost_range = f"${lost_cols[key]}${lost_first}:${lost_cols[key]}${lost_last}"
-        for i, p in enumerate(matrix.index[:-1]):
-            r = top + i
-            rows.append([p, *[f"=COUNTIFS({before},$A{r},{current},{column_letter(j + 2)}${top - 1})"
-                              for j in range(len(classes))], f"=COUNTIFS({lost_range},$A{r})"])
-        rows.append([matrix.index[-1], *[f'=COUNTIFS({before},"",{current},{column_letter(j + 2)}${top - 1})'
-                                         for j in range(len(classes))]])
-        rows.extend([[], []])
-    rows.append([pick(("流失客户（上期有、本期没有）：“流失”列按此名单计数",
-                       "Lost customers (in the previous snapshot only): the Lost column counts this list"), lang)])
-    rows.append([pick(("客户", "Customer"), lang), *(pick((zh, en), lang) for k, zh, en in MOVEMENT_COLUMNS[:2])])
-    rows.extend([k, t, c] for k, t, c in zip(lost["key"], lost["tier"], lost["rfm_class"], strict=True))
-    rows.extend([[note] for note in moved.notes])
-    name = pick(MOVEMENT_SHEET, lang)
-    book.replace_sheet(name, after=report.summary_sheet)
-    book.write_block(name, 1, 1, rows)
+        option = "--previous" if previous is not None else "--compare-as-of" if as_of is not None else "movement"
+        raise CommandError(f"{option}: {exc}") from None
 
 
 def default_output(path: Path, language: str) -> Path:
@@ -385,8 +308,7 @@ def _segment(args: argparse.Namespace) -> int:
                     raise CommandError(f"not writing {source.name} in place: it holds {', '.join(lost)}, which "
                                        "would be lost. Leave out --in-place to write a new file.")
             report = segment_book(book, overrides, sheet=args.sheet, progress=progress)
-            if getattr(args, "previous", None) is not None:
-                _movement(book, report, args.previous)
+            moved = _movement(book, report, args)
         except WorkbookError as exc:
             raise CommandError(str(exc)) from None
         progress("save")
@@ -401,6 +323,8 @@ def _segment(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CommandError(f"could not write {target}: {exc.strerror or exc}.") from None
     print(report.message())
+    if moved:
+        print(moved)
     if not args.in_place and kind == "xlsx":
         lost = dropped_parts(source)
         if lost:

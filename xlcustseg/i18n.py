@@ -87,6 +87,10 @@ CLV_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("predicted_value", "预计客户价值", "Predicted Value"),
 )
 
+#: the CLV models by the name `xlcustseg.clv` gives them in its reasons
+CLV_MODELS: dict[str, Pair] = {"purchase (BG/NBD)": ("购买模型（BG/NBD）", "purchase (BG/NBD)"),
+                               "spend (Gamma-Gamma)": ("金额模型（Gamma-Gamma）", "spend (Gamma-Gamma)")}
+
 #: the CLV block of the summary sheet
 CLV_SUMMARY: dict[str, Pair] = {
     "title": ("客户终身价值模型（BG/NBD + Gamma-Gamma，时间单位：周）",
@@ -218,6 +222,34 @@ MESSAGES: dict[str, Pair] = {
                      "Fewer than 4 repeat buyers with a positive spend: no customer lifetime value."),
     "clv_no_fit": ("客户终身价值模型无法拟合这些数据（{reason}）：未计算。",
                    "The customer lifetime value models cannot be fitted to these data ({reason}): not computed."),
+    "clv_reason_runs_off": ("这些客户无法确定{model}（参数 {params} 趋于 0 或无穷大），需要更多、更多样的客户",
+                            "these customers cannot pin down the {model} model ({params} run off to 0 or infinity); "
+                            "it needs more, and more varied, customers"),
+    "clv_reason_no_convergence": ("{model}在这些客户上没有收敛",
+                                  "the {model} model did not converge on these customers"),
+    "clv_reason_no_peak": ("这些客户无法确定{model}（似然函数没有明确的最高点）",
+                           "these customers cannot pin down the {model} model (its likelihood has no clear peak)"),
+    "clv_reason_few_customers": ("购买模型至少需要 {least} 位客户（现有 {got} 位）",
+                                 "the purchase model needs at least {least} customers (got {got})"),
+    "clv_reason_no_repeat": ("没有客户在另一天再次购买（同一天的多次购买算一次）",
+                             "no customer bought again on a later day (purchases on the same day count as one)"),
+    "clv_reason_no_history": ("所有客户的观察期都是 0，没有历史可以学习",
+                              "every customer's history is 0 long, so there is nothing to learn from"),
+    "clv_reason_few_spenders": ("金额模型至少需要 {least} 位金额为正的再次购买客户（现有 {got} 位）",
+                                "the spend model needs at least {least} repeat buyers with a positive spend "
+                                "(got {got})"),
+    "clv_reason_wild_spend": ("客户之间的消费金额差异过大，金额模型无法使用（q ≤ 1，平均金额将为无穷大）",
+                              "spend varies too wildly between customers for the spend model (q <= 1: its average "
+                              "spend would be infinite)"),
+    "clv_reason_no_lines": ("{date} 及以前没有订单明细", "no order lines on or before {date}"),
+    "clv_reason_not_finite": ("预测值不是有限的数", "a prediction is not a finite number"),
+    "clv_reason_short_history": ("历史太短，无法分成两半", "the history is too short to split in two"),
+    "movement_done": ("与上期（{source}）相比：升级 {up}，降级 {down}，持平 {same}，新客户 {new}，流失 {lost}；"
+                      "迁移矩阵见「{sheet}」表。",
+                      "Compared with the previous snapshot ({source}): {up} up, {down} down, {same} same, {new} new, "
+                      "{lost} lost; the matrices are on the '{sheet}' sheet."),
+    "movement_failed": ("分层已完成，但未做上期对比：{reason}", "Segmented, but not compared with the previous "
+                        "snapshot: {reason}"),
     "empty_class": ("{label}：没有客户", "{label}: no customers"),
     "small_class": ("{label}：仅 {count} 位客户（不足 1%）", "{label}: only {count} customers (under 1%)"),
     "ambiguous_match": ("「{name}」上期出现 {before} 次、本期出现 {now} 次：按出现顺序配对。",

@@ -73,9 +73,11 @@ _OPTIONS: list[Option] = [
     Option("cluster.enabled", "no", readers.yes_no, "Add a 聚类 / Cluster column and a cluster profile to the one-click run"),
     Option("cluster.k", "auto", readers.k_or_auto, "Number of clusters, or auto (the best silhouette over 2–8)"),
     Option("cluster.features", "", readers.words, "Extra numeric columns (headers) to cluster on besides R, F and M"),
-    Option("clv.enabled", "no", readers.yes_no, "Add 活跃概率 / P(alive), 预计购买次数 / Expected Purchases and 预计客户价值 / Predicted Value (dated order lines only; docs/clv.md)"),
+    Option("clv.enabled", "auto", readers.auto_yes_no, "Add 活跃概率 / P(alive), 预计购买次数 / Expected Purchases and 预计客户价值 / Predicted Value: auto (for dated order lines with amounts; a warning instead when the data cannot carry the models), yes (also warn when the table has no order lines) or no (docs/clv.md)"),
     Option("clv.horizon_days", 365, readers.integer(1, 3650), "CLV: days ahead the expected purchases and the predicted value cover"),
     Option("clv.discount_rate", 0.10, readers.number(0), "CLV: annual discount rate of the predicted value (0.10 = 10% a year)"),
+    Option("movement.previous", "", readers.text, "Compare with an earlier snapshot: a sheet of this workbook (e.g. last quarter's customer sheet, or 客户分层 / Customers to compare with the previous run) or a workbook file; adds 上期等级 / Previous Tier, 上期RFM分群 / Previous RFM Class, 等级变动 / Tier Change and the 迁移矩阵 / Movement sheet"),
+    Option("movement.compare_as_of", "", readers.date_or_blank, "Order lines: compare with the same orders as of this earlier date (only orders up to it); blank: no comparison"),
     Option("strategy.secondary", "rfm", readers.choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
 ]
 _OPTIONS += [

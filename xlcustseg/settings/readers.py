@@ -176,3 +176,20 @@ def as_of(value: Any) -> str | pd.Timestamp:
     if pd.isna(parsed):
         raise ValueError("must be a date, 'auto' (latest purchase in the data) or 'today'")
     return pd.Timestamp(parsed).normalize()
+
+
+def auto_yes_no(value: Any) -> bool | str:
+    """'auto' (blank too), else yes/no as `yes_no` reads it."""
+    if str(value).strip().lower() in ("auto", "自动", ""):
+        return "auto"
+    return yes_no(value)
+
+
+def date_or_blank(value: Any) -> pd.Timestamp | str:
+    """A date (any form a cell may hold), or '' for a blank cell: the option is off."""
+    if value is None or str(value).strip() == "":
+        return ""
+    chosen = as_of(value)
+    if isinstance(chosen, str):
+        raise ValueError("must be a date, or blank")
+    return chosen
