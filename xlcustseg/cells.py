@@ -10,7 +10,8 @@ returns instead of raising.
 
 The workbook adapters use the same module for every value they move, so each
 decision is taken once: `to_cell`/`to_cells` for what we write (blanks,
-NumPy and pandas values, and the guard that keeps formula-like text as text),
+NumPy and pandas values, and the guard that keeps formula-like text as text:
+only a `Formula` we author is written as a formula),
 `from_cell`/`from_rows` for what we read, `used_block` for the part of a sheet
 that holds values, and `column_letter`/`cell_name` for addresses.
 """
@@ -163,12 +164,27 @@ def error_text(code: str, zh: str, en: str) -> str:
 
 
 # ---------------------------------------------------------------- values written into and read from workbooks
-#: A text starting with one of these is taken for a formula by Excel (typed in, or written as a value).
-FORMULA_LIKE = ("=", "+", "-", "@")
+#: A text starting with one of these is taken for a formula by Excel or LibreOffice (typed in, or written as a
+#: value): the prefixes OWASP's CSV-injection guidance lists (= + - @, and a tab or carriage return before them).
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Formula(str):
+    """A formula we author ourselves (`Formula("=SUM(A1:A3)")`): the only text a workbook gets as a formula.
+
+    The rule is structural: `to_cell` lets a `Formula` through as a formula and
+    turns every other text that looks like one into `FormulaLikeText`, whatever
+    route it takes (data, notes, labels, strategies, settings values, messages).
+    """
+
+    def __new__(cls, text: str) -> Formula:
+        if not text.startswith("="):
+            raise ValueError(f"a formula starts with '=': {text[:40]!r}")
+        return super().__new__(cls, text)
 
 
 class FormulaLikeText(str):
-    """Text that Excel would take for a formula (it starts with = + - or @), to be written as text.
+    """Text that Excel would take for a formula (it starts with = + - @, a tab or a return), to be written as text.
 
     `to_cell` marks such text; each workbook adapter writes it as text in its own
     way (openpyxl: a text cell; Excel: a leading apostrophe, which Excel keeps as
@@ -176,14 +192,14 @@ class FormulaLikeText(str):
     """
 
 
-def to_cell(value: Any, formulas: bool = False) -> Any:
+def to_cell(value: Any) -> Any:
     """The one conversion of a value we write into a cell.
 
     None, NaN, NaT and pd.NA become None (an empty cell); NumPy scalars become
     Python values and timestamps datetime; every text goes through the formula
-    guard: one starting with = + - or @ comes back as `FormulaLikeText`, except
-    one starting with "=" when `formulas` is true (the formulas we write on purpose).
-    Anything else (numbers, bools, dates, times, "") is returned unchanged.
+    guard: a `Formula` (ours) stays a formula, any other text starting with
+    = + - @ (or a tab or return) comes back as `FormulaLikeText`. Anything else
+    (numbers, bools, dates, times, "") is returned unchanged.
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -194,21 +210,22 @@ def to_cell(value: Any, formulas: bool = False) -> Any:
     if isinstance(value, float) and value != value:
         return None
     if isinstance(value, str):
-        return _guard(value, formulas)
+        return guard(value)
     return value
 
 
-def to_cells(values: Sequence[Any] | np.ndarray | pd.Series, formulas: bool = False) -> list[Any]:
+def to_cells(values: Sequence[Any] | np.ndarray | pd.Series) -> list[Any]:
     """`to_cell` over a whole column at once (a datetime64 series becomes datetimes, missing values None)."""
     out, missing = _python_values(values)
     out[missing] = None
-    return [_guard(v, formulas) if isinstance(v, str) else v for v in out.tolist()]
+    return [guard(v) if isinstance(v, str) else v for v in out.tolist()]
 
 
-def _guard(text: str, formulas: bool) -> str:
-    if text.startswith(FORMULA_LIKE) and not (formulas and text.startswith("=")):
-        return FormulaLikeText(text)
-    return text
+def guard(text: str) -> str:
+    """The formula guard: `text` unchanged, or as `FormulaLikeText` when it looks like a formula and is not ours."""
+    if text.__class__ is Formula or text.__class__ is FormulaLikeText or not text.startswith(FORMULA_LIKE):
+        return text
+    return FormulaLikeText(text)
 
 
 _READ_AS_IS = frozenset({bool, dt.datetime, dt.time, dt.timedelta})

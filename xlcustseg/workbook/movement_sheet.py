@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from xlcustseg.cells import column_letter
+from xlcustseg.cells import Formula, column_letter
 from xlcustseg.engine import SegmentationError, segment
 from xlcustseg.engine.movement import Movement, compare
 from xlcustseg.fields.headers import find_table, normalise_header
@@ -232,9 +232,9 @@ def _sheet_rows(report: RunReport, moved: Movement, columns: dict[str, int]) -> 
         lost_range = f"${LOST_COLUMNS[key]}${lost_first}:${LOST_COLUMNS[key]}${lost_last}"
         for i, p in enumerate(matrix.index[:-1]):
             r = top + i
-            rows.append([p, *[f"=COUNTIFS({before},$A{r},{current},{column_letter(j + 2)}${top - 1})"
-                              for j in range(len(classes))], f"=COUNTIFS({lost_range},$A{r})"])
-        rows.append([matrix.index[-1], *[f'=COUNTIFS({before},"",{current},{column_letter(j + 2)}${top - 1})'
+            rows.append([p, *[Formula(f"=COUNTIFS({before},$A{r},{current},{column_letter(j + 2)}${top - 1})")
+                              for j in range(len(classes))], Formula(f"=COUNTIFS({lost_range},$A{r})")])
+        rows.append([matrix.index[-1], *[Formula(f'=COUNTIFS({before},"",{current},{column_letter(j + 2)}${top - 1})')
                                          for j in range(len(classes))]])
         rows.extend([[], []])
     rows.append([pick(("流失客户（上期有、本期没有）：“流失”列按此名单计数",

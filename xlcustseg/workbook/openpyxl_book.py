@@ -143,12 +143,12 @@ class OpenpyxlBook:
 
     def write_block(self, sheet: str, row: int, col: int, rows: Sequence[Sequence[Any]],
                     formats: Sequence[str | None] | None = None) -> None:
-        """A 2-D block from (row, col); strings starting with '=' are formulas; formats[j] for column j."""
+        """A 2-D block from (row, col); only a `Formula` is a formula, other text stays text; formats[j]: column j."""
         ws = self.wb[sheet]
         width = max((len(r) for r in rows), default=0)
         self._wrote(sheet, row, row + len(rows) - 1, col, col + width - 1)
         for i, values in enumerate(rows):
-            for j, value in enumerate(to_cells([*values, *[None] * (width - len(values))], formulas=True)):
+            for j, value in enumerate(to_cells([*values, *[None] * (width - len(values))])):
                 fmt = formats[j] if formats and j < len(formats) else None
                 _put(ws.cell(row=row + i, column=col + j), value, fmt)
         self._grew(ws, row + len(rows) - 1, col + width - 1)

@@ -122,7 +122,7 @@ class WorkbookPort(Protocol):
                     formats: Sequence[str | None] | None = None) -> None:
         """Write a 2-D block of values from (row, col); `formats[j]` is column j's number format.
 
-        A string starting with "=" is a formula; any other text passes the formula
+        A `xlcustseg.cells.Formula` is written as a formula; any other text passes the formula
         guard of `xlcustseg.cells.to_cell`. Rows shorter than the longest are padded
         with blanks (those cells are emptied).
         """

@@ -17,7 +17,8 @@ template's defined names, never by fixed cells:
     xcs_clv         (optional) the CLV models, when clv.enabled (else 14 rows below the cluster profile)
 
 Counts and sums are COUNTIFS/SUMIFS over the output columns, so they follow
-later edits of the table.
+later edits of the table. Each formula is a `cells.Formula`: any other text
+(labels, strategies, warnings, the user's sheet name) is written as text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from xlcustseg import resources
+from xlcustseg.cells import Formula
 from xlcustseg.engine import SegmentResult
 from xlcustseg.engine.strategies import labels
 from xlcustseg.i18n import CLV_SUMMARY, SUMMARY_HEADERS, SUMMARY_TEXTS, pick
@@ -123,11 +125,11 @@ def _clusters(book, sheet, at, profile: pd.DataFrame, data: DataColumns, zh: boo
     for i, item in enumerate(profile.itertuples(index=False)):
         r = first + i
         rows.append([
-            item.name, f"=COUNTIF({data.range('cluster')},{name_col}{r})",
-            f"=IFERROR({size}{r}/SUM({size}${first}:{size}${last}),0)",
+            item.name, Formula(f"=COUNTIF({data.range('cluster')},{name_col}{r})"),
+            Formula(f"=IFERROR({size}{r}/SUM({size}${first}:{size}${last}),0)"),
             getattr(item, "mean_R", None), getattr(item, "mean_F", None), getattr(item, "mean_M", None),
-            f"=IFERROR(SUMIFS({data.range('revenue_value')},{data.range('cluster')},{name_col}{r})/"
-            f"SUMIFS({data.range('revenue_value')},{data.range('cluster')},\"<>\"),0)",
+            Formula(f"=IFERROR(SUMIFS({data.range('revenue_value')},{data.range('cluster')},{name_col}{r})/"
+                    f"SUMIFS({data.range('revenue_value')},{data.range('cluster')},\"<>\"),0)"),
         ])
     book.write_block(sheet, row0, col0, [header])
     book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT, "0.0", "0.0", MONEY, PERCENT])
@@ -154,17 +156,18 @@ def _tiers(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
         key = f"{column_letter(col0)}{r}"
         rows.append([
             tier, label,
-            f"=COUNTIF({tier_range},{key})",
-            f"=IFERROR({cust}{r}/SUM({cust}${first}:{cust}${last}),0)",
-            f"=SUMIFS({revenue_range},{tier_range},{key})",
-            f"=IFERROR({rev}{r}/SUM({rev}${first}:{rev}${last}),0)",
-            f"=IFERROR({rev}{r}/{cust}{r},0)",
+            Formula(f"=COUNTIF({tier_range},{key})"),
+            Formula(f"=IFERROR({cust}{r}/SUM({cust}${first}:{cust}${last}),0)"),
+            Formula(f"=SUMIFS({revenue_range},{tier_range},{key})"),
+            Formula(f"=IFERROR({rev}{r}/SUM({rev}${first}:{rev}${last}),0)"),
+            Formula(f"=IFERROR({rev}{r}/{cust}{r},0)"),
         ])
     total = pick(SUMMARY_TEXTS["total"], result.language)
-    rows.append([total, None, f"=SUM({cust}{first}:{cust}{last})", f"=SUM({column_letter(col0 + 3)}{first}:"
-                 f"{column_letter(col0 + 3)}{last})", f"=SUM({rev}{first}:{rev}{last})",
-                 f"=SUM({column_letter(col0 + 5)}{first}:{column_letter(col0 + 5)}{last})",
-                 f"=IFERROR({rev}{last + 1}/{cust}{last + 1},0)"])
+    rows.append([total, None, Formula(f"=SUM({cust}{first}:{cust}{last})"),
+                 Formula(f"=SUM({column_letter(col0 + 3)}{first}:{column_letter(col0 + 3)}{last})"),
+                 Formula(f"=SUM({rev}{first}:{rev}{last})"),
+                 Formula(f"=SUM({column_letter(col0 + 5)}{first}:{column_letter(col0 + 5)}{last})"),
+                 Formula(f"=IFERROR({rev}{last + 1}/{cust}{last + 1},0)")])
     formats = [None, None, INTEGER, PERCENT, MONEY, PERCENT, MONEY]
     book.write_block(sheet, row0, col0, [header])
     book.write_block(sheet, first, col0, rows, formats)
@@ -188,13 +191,13 @@ def _pareto(book, sheet, at, data: DataColumns, zh: bool) -> None:
     rev = data.range("revenue_value")
     k = f"ROUNDUP(COUNT({rev})*0.2,0)"
     share = f"TEXT({_top_share(data, 0.2)},\"0.0%\")"
-    text = SUMMARY_TEXTS["pareto_formula"][0 if zh else 1].format(k=k, share=share)
-    book.write_block(sheet, at[0], at[1], [[text], [f"={_top_share(data, 0.2)}"]], [PERCENT])
+    text = Formula(SUMMARY_TEXTS["pareto_formula"][0 if zh else 1].format(k=k, share=share))
+    book.write_block(sheet, at[0], at[1], [[text], [Formula(f"={_top_share(data, 0.2)}")]], [PERCENT])
 
 
 def _curve(book, sheet, at, data: DataColumns, zh: bool) -> tuple[int, int, int]:
     header = SUMMARY_HEADERS["curve"][0 if zh else 1]
-    rows = [[p, f"={_top_share(data, p)}"] for p in CURVE_POINTS]
+    rows = [[p, Formula(f"={_top_share(data, p)}")] for p in CURVE_POINTS]
     book.write_block(sheet, at[0], at[1], [header])
     book.write_block(sheet, at[0] + 1, at[1], rows, [PERCENT, PERCENT])
     return at[0], at[0] + len(rows), at[1]
@@ -212,8 +215,8 @@ def _cross(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
     row0, col0 = at
     for i, tier in enumerate(tiers):
         r = row0 + 1 + i
-        rows.append([tier, *[f"=COUNTIFS({tier_range},${column_letter(col0)}{r},{class_range},"
-                             f"{column_letter(col0 + 1 + j)}${row0})" for j in range(len(names))]])
+        rows.append([tier, *[Formula(f"=COUNTIFS({tier_range},${column_letter(col0)}{r},{class_range},"
+                                     f"{column_letter(col0 + 1 + j)}${row0})") for j in range(len(names))]])
     book.write_block(sheet, row0, col0, rows, [None] + [INTEGER] * len(names))
 
 
@@ -224,8 +227,8 @@ def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> Non
     header = SUMMARY_HEADERS["lifecycle"][0 if zh else 1]
     first, last = row0 + 1, row0 + len(frame)
     count = column_letter(col0 + 1)
-    rows = [[label, f"=COUNTIF({data.range('lifecycle')},{column_letter(col0)}{first + i})",
-             f"=IFERROR({count}{first + i}/SUM({count}${first}:{count}${last}),0)"]
+    rows = [[label, Formula(f"=COUNTIF({data.range('lifecycle')},{column_letter(col0)}{first + i})"),
+             Formula(f"=IFERROR({count}{first + i}/SUM({count}${first}:{count}${last}),0)")]
             for i, label in enumerate(frame["label"])]
     book.write_block(sheet, row0, col0, [header])
     book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT])
@@ -242,8 +245,8 @@ def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> No
     combos["label"] = labels(combos["cls"], scheme, result.language, settings).to_numpy()
     header = SUMMARY_HEADERS["strategies"][0 if zh else 1]
     row0, col0 = at
-    rows = [[t, label, f"=COUNTIFS({data.range('tier')},{column_letter(col0)}{row0 + 1 + i},"
-             f"{data.range(key)},{column_letter(col0 + 1)}{row0 + 1 + i})", cadence, text]
+    rows = [[t, label, Formula(f"=COUNTIFS({data.range('tier')},{column_letter(col0)}{row0 + 1 + i},"
+                               f"{data.range(key)},{column_letter(col0 + 1)}{row0 + 1 + i})"), cadence, text]
             for i, (t, label, cadence, text) in enumerate(
                 zip(combos["tier"], combos["label"], combos["cadence"], combos["strategy"], strict=True))]
     book.write_block(sheet, row0, col0, [header])

@@ -82,7 +82,7 @@ class XlwingsBook:
         if not rows:
             return
         width = max(len(r) for r in rows)
-        block = [to_cells([*r, *[None] * (width - len(r))], formulas=True) for r in rows]
+        block = [to_cells([*r, *[None] * (width - len(r))]) for r in rows]
         self._put(sheet, row, col, block)
         ws = self.book.sheets[sheet]
         for j, fmt in enumerate(formats or []):
