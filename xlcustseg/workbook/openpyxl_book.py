@@ -68,22 +68,31 @@ class OpenpyxlBook:
         """The used values in memory (long columns held for `save` included) and the first Excel Table."""
         ws = self.wb[sheet]
         unchanged = sheet in self._from_source and sheet not in self._written and self._source_unchanged()
-        rows, first_row, first_col = self._file_values(ws) if unchanged else self._memory_values(ws)
+        no_result: list[tuple[int, int]] = []  # formulas of the file without a cached result
+        rows, first_row, first_col = (self._file_values(ws, no_result) if unchanged
+                                      else self._memory_values(ws, no_result))
         pending = [Block(c.first_row, c.col, from_rows([v] for v in c.values)) for c in self._pending.get(sheet, [])]
         rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
         table = next(iter(ws.tables.values()), None)
         if table is None:
-            return SheetData(rows, first_row, first_col)
+            return SheetData(rows, first_row, first_col, no_result=tuple(no_result))
         (r0, c0), (r1, c1) = _bounds(table.ref)
-        return SheetData(rows, first_row, first_col, table.displayName, (r0, c0, r1, c1))
+        return SheetData(rows, first_row, first_col, table.displayName, (r0, c0, r1, c1),
+                         bool(table.totalsRowCount), tuple(no_result))
 
-    def _memory_values(self, ws: Worksheet) -> tuple[list[list[Any]], int, int]:
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """The sheet's merged ranges (first row, first column, last row, last column)."""
+        return [(m.min_row, m.min_col, m.max_row, m.max_col) for m in self.wb[sheet].merged_cells.ranges]
+
+    def _memory_values(self, ws: Worksheet, no_result: list[tuple[int, int]]) -> tuple[list[list[Any]], int, int]:
         first_row, first_col = ws.min_row, ws.min_column
         raw = [list(r) for r in ws.iter_rows(min_row=first_row, min_col=first_col, values_only=True)]
         for i, row in enumerate(raw):
             for j, value in enumerate(row):
                 if _maybe_formula(value) and _is_formula(ws, first_row + i, first_col + j, value):
                     row[j] = self._formula_value(ws.title, first_row + i, first_col + j, value)
+                    if row[j] is None or row[j] == "":
+                        no_result.append((first_row + i, first_col + j))
         return from_rows(raw), first_row, first_col
 
     def _formula_value(self, sheet: str, row: int, col: int, formula: Any) -> Any:
@@ -99,7 +108,7 @@ class OpenpyxlBook:
                                             for j, v in enumerate(r) if v != ""}
         return self._formula_results[sheet].get((row, col))
 
-    def _file_values(self, ws: Worksheet) -> tuple[list[list[Any]], int, int]:
+    def _file_values(self, ws: Worksheet, no_result: list[tuple[int, int]]) -> tuple[list[list[Any]], int, int]:
         """The sheet as the unchanged source file holds it; error cells (blank to calamine) from memory."""
         rows, first_row, first_col = sheet_values(self.source, ws.title)
         for i, row in enumerate(rows):
@@ -107,6 +116,8 @@ class OpenpyxlBook:
                 if value == "":
                     cell = ws.cell(row=first_row + i, column=first_col + j)
                     row[j] = cell.value if cell.data_type == "e" else None
+                    if cell.data_type == "f":
+                        no_result.append((first_row + i, first_col + j))
         return from_rows(rows), first_row, first_col
 
     def _source_unchanged(self) -> bool:

@@ -27,13 +27,22 @@ __all__ = ["Block", "ChartSpec", "SheetData", "WorkbookFile", "WorkbookPort", "c
 
 @dataclass(frozen=True)
 class SheetData:
-    """The used values of a sheet and where they start; the Excel Table on it, if any."""
+    """The used values of a sheet and where they start; the Excel Table on it, if any.
+
+    table_totals: the Table's last row (inside `table_bounds`) is its totals row
+      (`totalsRowCount` of the table part); False when there is no Table.
+    no_result: (row, column) of every cell holding a formula that has no saved
+      result (a file written by a program that does not calculate); such a cell
+      reads as None. Empty on an engine that calculates (Excel, the JSON book).
+    """
 
     rows: list[list[Any]]
     first_row: int
     first_col: int
     table_name: str | None = None
     table_bounds: tuple[int, int, int, int] | None = None  # first row, first col, last row, last col
+    table_totals: bool = False
+    no_result: tuple[tuple[int, int], ...] = ()
 
     def table(self) -> SheetData:
         """Only the Excel Table's cells (the whole used range when there is no Table)."""
@@ -42,7 +51,7 @@ class SheetData:
         r0, c0, r1, c1 = self.table_bounds
         rows = [(row + [None] * (c1 - self.first_col + 1 - len(row)))[c0 - self.first_col:c1 - self.first_col + 1]
                 for row in self.rows[r0 - self.first_row:r1 - self.first_row + 1]]
-        return SheetData(rows, r0, c0, self.table_name, self.table_bounds)
+        return SheetData(rows, r0, c0, self.table_name, self.table_bounds, self.table_totals, self.no_result)
 
     def row_values(self, row: int) -> list[Any]:
         """A whole used row of the sheet (sheet row number)."""
@@ -93,7 +102,19 @@ class WorkbookPort(Protocol):
         `xlcustseg.cells.from_cell` values: None for blanks, float for numbers,
         datetime for dates, text as text (error cells as their text, "#N/A").
         A formula reads as its result where the engine has one, else as its text.
-        The first Excel Table on the sheet is named with its bounds.
+        The first Excel Table on the sheet is named with its bounds, and
+        `table_totals` says whether its last row is a totals row. `no_result`
+        lists the cells holding a formula without a saved result (adapters over
+        files: a formula cell with no cached value; engines that calculate: none).
+        """
+        ...
+
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """The sheet's merged ranges as (first row, first column, last row, last column), in any order.
+
+        The run never writes into a merged range (it places its columns right of
+        them), so every adapter that can tell must answer; an engine that cannot
+        see merges (xlwings' remote engines: Lite, Server, the JSON book) answers [].
         """
         ...
 

@@ -61,6 +61,10 @@ class RecordingBook:
         """As the wrapped book."""
         return self.book.read(sheet)
 
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """As the wrapped book."""
+        return self.book.merged_ranges(sheet)
+
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
         """Written, then recorded with its header."""

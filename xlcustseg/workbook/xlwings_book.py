@@ -54,7 +54,17 @@ class XlwingsBook:
             rng = table.range
             bounds = (rng.row, rng.column, rng.row + rng.shape[0] - 1, rng.column + rng.shape[1] - 1)
             name = table.name
-        return SheetData(rows, first_row, first_col, name, bounds)
+        return SheetData(rows, first_row, first_col, name, bounds, _shows_totals(tables[0]) if tables else False)
+
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Excel: the merge areas in the used range and 64 columns right of it; remote engines: [] (unseen)."""
+        if self._remote:
+            return []
+        ws = self.book.sheets[sheet]
+        used = ws.used_range
+        found: set[tuple[int, int, int, int]] = set()
+        _merge_areas(ws, (used.row, used.column, used.last_cell.row, used.last_cell.column + 64), found)
+        return sorted(found)
 
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
@@ -187,3 +197,32 @@ class XlwingsBook:
 def _excel_text(value: Any) -> Any:
     """Formula-like text as Excel keeps text: behind an apostrophe."""
     return "'" + value if isinstance(value, FormulaLikeText) else value
+
+
+def _shows_totals(table: Any) -> bool:
+    """Whether the Table's totals row is shown (False where the engine cannot say)."""
+    try:
+        return bool(table.show_totals)
+    except (NotImplementedError, AttributeError, KeyError):
+        return False
+
+
+def _merge_areas(ws: Any, box: tuple[int, int, int, int], found: set[tuple[int, int, int, int]]) -> None:
+    """Excel's merge areas inside `box`, halving the box where it is partly merged (few calls for few merges)."""
+    r0, c0, r1, c1 = box
+    merged = ws.range((r0, c0), (r1, c1)).api.MergeCells  # False: none, True: all, None: some
+    if merged is False:
+        return
+    if merged is True or (r0, c0) == (r1, c1):
+        area = ws.range((r0, c0)).merge_area
+        found.add((area.row, area.column, area.last_cell.row, area.last_cell.column))
+        if (area.row, area.column, area.last_cell.row, area.last_cell.column) == box or (r0, c0) == (r1, c1):
+            return
+    if r1 - r0 >= c1 - c0:
+        middle = (r0 + r1) // 2
+        halves = ((r0, c0, middle, c1), (middle + 1, c0, r1, c1))
+    else:
+        middle = (c0 + c1) // 2
+        halves = ((r0, c0, r1, middle), (r0, middle + 1, r1, c1))
+    for half in halves:
+        _merge_areas(ws, half, found)
