@@ -3,7 +3,8 @@
 - 客户名单示例.xlsx: a Chinese customer list of 2,000 rows with title rows above the
   header and the messy values staff really type (¥, 万, full-width digits, mixed
   date forms, Excel serial dates, a few unreadable cells).
-- orders_sample.xlsx: English order lines (Order ID, Customer ID, Customer, Order Date, Amount).
+- orders_sample.xlsx: English order lines (Order ID, Customer ID, Customer, Order Date, Amount) of
+  customers who buy at their own pace and leave (the BG/NBD story, so the CLV models fit them).
 Run: python scripts/make_samples.py
 """
 
@@ -104,7 +105,29 @@ def chinese_customers(n: int = 2000, seed: int = 2024) -> Path:
     return path
 
 
+#: how the English sample's customers buy and leave: the BG/NBD story (Fader, Hardie & Lee 2005) with
+#: rates per week ~ Gamma(r, alpha) and the chance to leave after each purchase ~ Beta(a, b), so the
+#: CLV models fit it; first purchases spread over the last SPAN_DAYS, spend per customer lognormal
+CHURN = {"r": 1.5, "alpha": 20.0, "a": 1.0, "b": 4.0}
+SPAN_DAYS = 1000
+
+
+def _purchase_days(rng: np.random.Generator) -> list[dt.date]:
+    """One customer's purchase days: from a first day, at their own rate, until they leave or AS_OF."""
+    day = AS_OF - dt.timedelta(days=int(rng.integers(0, SPAN_DAYS)))
+    per_day = rng.gamma(CHURN["r"], 1 / CHURN["alpha"]) / 7
+    leave = rng.beta(CHURN["a"], CHURN["b"])
+    days = []
+    while day <= AS_OF:
+        days.append(day)
+        if len(days) > 1 and rng.random() < leave:  # as in the model: one may leave after a repeat purchase
+            break
+        day += dt.timedelta(days=max(1, int(np.ceil(rng.exponential(1 / per_day)))))
+    return days
+
+
 def english_orders(n_customers: int = 400, seed: int = 7) -> Path:
+    """Order lines of customers who buy at their own pace and some of whom have left (see CHURN)."""
     rng = np.random.default_rng(seed)
     first_names = ["Ann", "Bob", "Carla", "Dev", "Eve", "Finn", "Gita", "Hugo", "Ines", "Jon"]
     companies = ["Acme Ltd", "Globex Inc", "Initech LLC", "Umbrella GmbH", "Stark Co.", "Wayne Corp"]
@@ -116,12 +139,11 @@ def english_orders(n_customers: int = 400, seed: int = 7) -> Path:
     for c in range(n_customers):
         name = (f"{rng.choice(first_names)} {rng.choice(['Lee', 'Smith', 'Khan', 'Wong', 'Garcia'])}"
                 if rng.random() < 0.6 else f"{rng.choice(companies)} #{c}")
-        start = AS_OF - dt.timedelta(days=int(rng.integers(0, 1000)))
-        for _ in range(int(rng.geometric(0.25))):
+        usual = rng.lognormal(4, 0.6)  # this customer's usual line amount
+        for day in _purchase_days(rng):
             order += 1
-            day = min(start + dt.timedelta(days=int(rng.integers(0, 400))), AS_OF)
             for _line in range(int(rng.integers(1, 3))):
-                amount = float(np.round(rng.lognormal(4, 0.8), 2))
+                amount = float(np.round(usual * rng.lognormal(0, 0.5), 2))
                 ws.append([f"SO{order}", f"CUST-{c + 1:04d}", name, dt.datetime(day.year, day.month, day.day),
                            f"${amount:,.2f}" if rng.random() < 0.2 else amount])
     ws.append([f"SO{order + 1}", "CUST-0001", None, "not recorded", 12.5])

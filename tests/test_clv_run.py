@@ -1,10 +1,10 @@
 """Customer lifetime value in the segmentation run (setting clv.enabled; docs/clv.md).
 
 The positive cases run on the CDNOW sample (tests/data, the papers' data) written as
-English order lines: the models are known to fit there. The bundled English sample
-(orders_sample.xlsx) cannot pin down the purchase model (nobody in it seems to leave:
-the BG/NBD's a and b run off), so a run on it with clv.enabled gives the warning and no
-CLV columns, which is checked too.
+English order lines, where the models are known to fit, and on the bundled English sample
+(orders_sample.xlsx, whose customers buy and leave as the BG/NBD says). Data the models
+cannot carry (degenerate, or customers who never seem to leave) give a warning in the
+run's language and no CLV columns.
 """
 
 from __future__ import annotations
@@ -125,10 +125,19 @@ def test_horizon_and_discount_settings_are_used(cdnow):
     assert longer["Predicted Value"].sum() > base["Predicted Value"].sum()
 
 
-def test_off_by_default_no_columns_no_report(cdnow):
-    result = segment(cdnow, {"as_of": AS_OF})
-    assert not set(EN) & set(result.table.columns) and result.clv is None
-    assert "p_alive" not in result.classes
+def test_on_by_default_for_order_lines_off_with_no(cdnow, direct):
+    result = segment(cdnow, {"as_of": AS_OF})  # clv.enabled = auto
+    _check(result.table, EN, direct, "Customer ID")
+    off = segment(cdnow, {"as_of": AS_OF, "clv.enabled": "否"})
+    assert not set(EN) & set(off.table.columns) and off.clv is None
+    assert "p_alive" not in off.classes
+
+
+def test_by_default_a_customer_table_has_no_clv_and_no_warning():
+    frame = pd.read_excel(ZH_CUSTOMERS, header=None, engine="openpyxl")
+    result = segment(frame)
+    assert not (set(EN) | set(ZH)) & set(result.table.columns) and result.clv is None
+    assert not [w for w in result.warnings if "终身价值" in w or "lifetime" in w]
 
 
 def test_chinese_headers(cdnow, direct):
@@ -175,18 +184,32 @@ DEGENERATE = {
 
 @pytest.mark.parametrize("case", DEGENERATE)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_degenerate_data_warn_and_give_no_columns(case, lang):
+@pytest.mark.parametrize("enabled", ["yes", "auto"])
+def test_degenerate_data_warn_and_give_no_columns(case, lang, enabled):
     rows, key = DEGENERATE[case]
-    result = segment(_lines(rows), {"clv.enabled": "yes", "language": lang})
+    result = segment(_lines(rows), {"clv.enabled": enabled, "language": lang})
     assert any(w.startswith(_message(key, lang)) for w in result.warnings), result.warnings
     assert not (set(EN) | set(ZH)) & set(result.table.columns) and result.clv is None
 
 
-def test_the_english_sample_cannot_be_fitted_and_says_so():
-    frame = pd.read_excel(EN_ORDERS, engine="openpyxl")
-    result = segment(frame, {"clv.enabled": "yes"})
-    assert any(w.startswith(_message("clv_no_fit", "en")) for w in result.warnings)
-    assert not set(EN) & set(result.table.columns) and result.clv is None
+def _never_leaving() -> pd.DataFrame:
+    """40 customers who buy like clockwork every 60 days to the end: nobody seems to leave, so the
+    BG/NBD's a and b run off (what the bundled English sample did before it was given churn)."""
+    rows = [(f"C{i}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=i % 7 + 60 * k), 10.0 + i + k)
+            for i in range(40) for k in range(1 + i % 5)]
+    return pd.DataFrame(rows, columns=["Customer ID", "Order Date", "Amount"])
+
+
+CANNOT_FIT = {"en": "(these customers cannot pin down the purchase (BG/NBD) model (a and b run off to 0 or infinity)",
+              "zh": "（这些客户无法确定购买模型（BG/NBD）（参数 a、b 趋于 0 或无穷大）"}
+
+
+@pytest.mark.parametrize(("lang", "reason"), CANNOT_FIT.items())
+def test_a_model_that_cannot_be_fitted_says_why_in_the_run_language(lang, reason):
+    result = segment(_never_leaving(), {"language": lang, "as_of": "2024-12-31"})
+    warning = next(w for w in result.warnings if w.startswith(_message("clv_no_fit", lang)))
+    assert reason in warning
+    assert not (set(EN) | set(ZH)) & set(result.table.columns) and result.clv is None
 
 
 # ---------------------------------------------------------------- the routes
@@ -212,13 +235,41 @@ def test_file_route_writes_the_columns_and_the_summary_block(cdnow_book, direct,
     assert "BG/NBD" in texts and "Gamma-Gamma" in texts and "7+" in texts
 
 
-def test_file_route_english_sample_warns(tmp_path):
+def _json_book_columns(book) -> dict[str, list]:
+    """The columns the one-click run wrote on a JSON book, by header (single-column and block writes)."""
+    columns: dict[str, list] = {}
+    for action in book.json()["actions"]:
+        if action["func"] == "setValues" and action["start_row"] == 0:
+            for j, header in enumerate(action["values"][0]):
+                columns[header] = [row[j] for row in action["values"][1:]]
+    return columns
+
+
+def test_english_sample_fits_and_every_route_writes_the_same_clv_columns(tmp_path):
+    """The bundled sample's customers leave as the BG/NBD says (scripts/make_samples.py): by default the file
+    route, the button's route (xlwings' JSON book, as Lite runs it) and the engine give the same figures."""
+    import jsonbook
+
+    from xlcustseg import main
+
+    engine = segment(pd.read_excel(EN_ORDERS, engine="openpyxl"))
+    assert engine.clv is not None and len(engine.clv.calibration) >= 5 and not engine.clv.calibration_error
     book, _ = open_book(EN_ORDERS)
-    report = segment_book(book, {"clv.enabled": "yes"})
-    assert any(w.startswith(_message("clv_no_fit", "en")) for w in report.result.warnings)
+    report = segment_book(book)
     book.save(tmp_path / "en.xlsx")
-    table = _sheet_table(tmp_path / "en.xlsx", report.output_sheet)
-    assert not set(EN) & set(table.columns)
+    file_route = _sheet_table(tmp_path / "en.xlsx", report.output_sheet)
+    json_book = jsonbook.book(EN_ORDERS)
+    main(json_book)
+    button = _json_book_columns(json_book)
+    for header in ("Customer ID", *EN):
+        want = engine.table[header].tolist()
+        got_file, got_button = file_route[header].tolist(), button[header][:len(want)]
+        if header == "Customer ID":
+            assert got_file == want and got_button == want
+        else:
+            np.testing.assert_allclose(np.asarray(got_file, dtype=float), want, rtol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(np.asarray([np.nan if v == "" else v for v in got_button], dtype=float),
+                                       want, rtol=1e-12, equal_nan=True)
 
 
 def test_json_book_route_writes_the_columns(cdnow_book, direct):

@@ -56,7 +56,16 @@ _NEAR_SINGULAR = 1e-7  # eq. 10's removable singularities (a = 1, a + b = 1) are
 
 
 class ClvError(ValueError):
-    """A lifetime-value model cannot be fitted or applied; the message says why in one sentence."""
+    """A lifetime-value model cannot be fitted or applied; the message says why in one sentence.
+
+    `reason` names the cause for the messages of the segmentation run (i18n MESSAGES
+    "clv_reason_<reason>", filled with `values`), so the run can say it in its language.
+    """
+
+    def __init__(self, message: str, reason: str = "", **values: Any):
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 # ---------------------------------------------------------------- input checks
@@ -308,11 +317,13 @@ def _maximise(objective: Objective, start: Array, data: _Histories | _Spends, na
     if at_bound:
         verb = "runs" if len(at_bound) == 1 else "run"
         raise ClvError(f"These customers cannot pin down the {model} model ({_names(at_bound)} {verb} off to 0 "
-                       "or infinity); it needs more, and more varied, customers.")
+                       "or infinity); it needs more, and more varied, customers.", "runs_off", model=model,
+                       params=tuple(at_bound))
     if not (np.isfinite(theta).all() and np.isfinite(hessian).all() and np.abs(gradient).max() < _GRADIENT_TOLERANCE):
-        raise ClvError(f"The {model} model did not converge on these customers.")
+        raise ClvError(f"The {model} model did not converge on these customers.", "no_convergence", model=model)
     if np.linalg.eigvalsh(hessian).min() <= 0:
-        raise ClvError(f"These customers cannot pin down the {model} model (its likelihood has no clear peak).")
+        raise ClvError(f"These customers cannot pin down the {model} model (its likelihood has no clear peak).",
+                       "no_peak", model=model)
     return theta, hessian
 
 
@@ -345,14 +356,15 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
     w = _weights(weights, x.size)
     n = float(w.sum())
     if n < MIN_CUSTOMERS:
-        raise ClvError(f"The purchase model needs at least {MIN_CUSTOMERS} customers (got {n:g}).")
+        raise ClvError(f"The purchase model needs at least {MIN_CUSTOMERS} customers (got {n:g}).", "few_customers",
+                       least=MIN_CUSTOMERS, got=f"{n:g}")
     if not (w[x > 0] > 0).any():
         raise ClvError("No customer bought again on a later day, so repeat purchases cannot be modelled "
-                       "(purchases on the same day count as one).")
+                       "(purchases on the same day count as one).", "no_repeat")
     (x, t_x, age), w = _collapse([x, t_x, age], w)
     scale = float(age.max())  # times in units of the longest history while optimising
     if scale <= 0:
-        raise ClvError("T is 0 for every customer, so there is no history to learn from.")
+        raise ClvError("T is 0 for every customer, so there is no history to learn from.", "no_history")
     scaled = _Histories.of(x, t_x / scale, age / scale, w)
     theta, hessian = _maximise(_bgnbd_nll, _bgnbd_start(scaled), scaled, BGNBD_PARAMS, "purchase (BG/NBD)")
     theta[1] += np.log(scale)  # alpha back in the caller's unit: the log-likelihood only shifts by a constant
@@ -380,11 +392,12 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> dict[str
     _check_frequency(x)
     repeat = x > 0
     if not repeat.any():
-        raise ClvError("No customer bought again on a later day, so there is no repeat spend to model.")
+        raise ClvError("No customer bought again on a later day, so there is no repeat spend to model.", "no_repeat")
     usable = repeat & (m > 0)
     if usable.sum() < MIN_SPENDERS:
         raise ClvError(f"The spend model needs at least {MIN_SPENDERS} repeat buyers with a positive spend "
-                       f"(got {int(usable.sum())}; zero or negative spend is left out).")
+                       f"(got {int(usable.sum())}; zero or negative spend is left out).", "few_spenders",
+                       least=MIN_SPENDERS, got=int(usable.sum()))
     (x_fit, m_fit), w = _collapse([x[usable], m[usable]], np.ones(int(usable.sum())))
     scale = float(_dot(w, m_fit) / w.sum())  # spend in units of its mean while optimising
     scaled = _Spends.of(x_fit, m_fit / scale, w)
@@ -393,7 +406,7 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> dict[str
     theta[2] += np.log(scale)  # v back in the caller's money: the log-likelihood only shifts by a constant
     if np.exp(theta[1]) <= 1:
         raise ClvError("Spend varies too wildly between customers for the spend model (q <= 1: its average "
-                       "spend would be infinite).")
+                       "spend would be infinite).", "wild_spend")
     log_likelihood = -_gamma_gamma_nll(theta, scaled._replace(m=m_fit))[0]
     result = _result(GAMMA_GAMMA_PARAMS, theta, hessian, log_likelihood, float(w.sum()))
     result["n_excluded"] = int((repeat & ~usable).sum())
@@ -536,7 +549,7 @@ def summary_from_orders(customer_ids: ArrayLike, dates: ArrayLike, amounts: Arra
     end = _day(as_of)
     lines = lines[lines["day"] <= end]
     if lines.empty:
-        raise ClvError(f"No order lines on or before {end.date()}.")
+        raise ClvError(f"No order lines on or before {end.date()}.", "no_lines", date=str(end.date()))
     daily = lines.groupby(["customer", "day"], sort=True)["amount"].sum().reset_index()
     first_day = ~daily["customer"].duplicated()
     per_customer = daily.groupby("customer", sort=True)

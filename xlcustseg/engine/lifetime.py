@@ -1,6 +1,7 @@
 """The CLV step: P(alive), expected purchases and predicted value per customer from dated order lines.
 
-Only when the setting clv.enabled says yes. The models are `xlcustseg.clv`'s BG/NBD
+By default (clv.enabled = auto) for dated order lines with amounts; yes also warns when a
+customer table has none, no switches it off. The models are `xlcustseg.clv`'s BG/NBD
 (whether and how often) and Gamma-Gamma (how much), fitted on the run's own order
 lines, in weeks (the papers' unit; horizon = clv.horizon_days / 7, 52.18 weeks a
 year for the annual discount rate). Whatever the data cannot support gives one
@@ -22,7 +23,7 @@ import pandas as pd
 from xlcustseg import clv
 from xlcustseg.engine.steps import Step
 from xlcustseg.fields.reader import FieldTable
-from xlcustseg.i18n import text
+from xlcustseg.i18n import CLV_MODELS, pick, text
 from xlcustseg.settings import Settings
 
 UNIT = "W"  # weeks, as in the papers
@@ -64,12 +65,12 @@ class Lifetime(Step):
 def lifetime(lines: FieldTable | None, line_customer: np.ndarray | None, n: int, as_of: pd.Timestamp | None,
              gaps: np.ndarray | None, settings: Settings, lang: str) -> Lifetime:
     """The CLV columns of the n customers from their order lines (line_customer: each line's customer)."""
-    if not settings["clv.enabled"]:
+    enabled = settings["clv.enabled"]
+    if not enabled:
         return Lifetime()
-    if lines is None or line_customer is None:
-        return Lifetime(warnings=(text("clv_needs_orders", lang),))
-    if lines.values.get("revenue") is None or as_of is None:
-        return Lifetime(warnings=(text("clv_needs_orders", lang),))
+    if lines is None or line_customer is None or lines.values.get("revenue") is None or as_of is None:
+        # auto: a customer table (or undated lines) simply has no CLV; yes: say why not
+        return Lifetime() if enabled == "auto" else Lifetime(warnings=(text("clv_needs_orders", lang),))
     ids, dates, amounts = _usable_lines(lines, line_customer)
     horizon_days, rate = settings["clv.horizon_days"], settings["clv.discount_rate"]
     try:
@@ -86,15 +87,24 @@ def lifetime(lines: FieldTable | None, line_customer: np.ndarray | None, n: int,
         value = clv.customer_value(bgnbd, gg, x, t_x, age, m, horizon=horizon, discount_rate=rate,
                                    unit_per_year=UNITS_PER_YEAR)
     except clv.ClvError as error:
-        return Lifetime(warnings=(text("clv_no_fit", lang, reason=str(error)),))
+        return Lifetime(warnings=(text("clv_no_fit", lang, reason=reason(error, lang)),))
     if not all(np.isfinite(v).all() for v in (alive, purchases, value)):
-        return Lifetime(warnings=(text("clv_no_fit", lang, reason="non-finite prediction"),))
-    cutoff, calibration, error = _calibration(ids, dates, amounts, as_of)
+        return Lifetime(warnings=(text("clv_no_fit", lang, reason=text("clv_reason_not_finite", lang)),))
+    cutoff, calibration, error = _calibration(ids, dates, amounts, as_of, lang)
     report = ClvReport(UNIT, horizon_days, rate, bgnbd, gg, cutoff, calibration, error)
     return Lifetime(*(_per_customer(table.index, v, n, gaps) for v in (np.clip(alive, 0.0, 1.0),
                                                                         np.maximum(purchases, 0.0),
                                                                         np.maximum(value, 0.0))),
                     report=report)
+
+
+def reason(error: clv.ClvError, lang: str) -> str:
+    """Why a model could not be fitted, in `lang` (the error's own English sentence when it names no reason)."""
+    if not error.reason:
+        return str(error)
+    values = {k: pick(CLV_MODELS[v], lang) if k == "model" and v in CLV_MODELS else
+              pick(("、", " and "), lang).join(v) if isinstance(v, tuple) else v for k, v in error.values.items()}
+    return text(f"clv_reason_{error.reason}", lang, **values)
 
 
 def _usable_lines(lines: FieldTable, line_customer: np.ndarray) -> tuple[np.ndarray, pd.Series, np.ndarray]:
@@ -125,21 +135,21 @@ def _per_customer(rows: pd.Index, values: np.ndarray, n: int, gaps: np.ndarray |
     return pd.Series(out, index=pd.RangeIndex(n))
 
 
-def _calibration(ids: np.ndarray, dates: pd.Series, amounts: np.ndarray,
-                 as_of: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.DataFrame, str]:
+def _calibration(ids: np.ndarray, dates: pd.Series, amounts: np.ndarray, as_of: pd.Timestamp,
+                 lang: str) -> tuple[pd.Timestamp | None, pd.DataFrame, str]:
     """Fit on the first half of the history, compare predicted and actual repeat purchases in the second."""
     empty = pd.DataFrame(columns=["bucket", "customers", "actual", "predicted"])
     start = dates.min().normalize()
     end = as_of.normalize()
     half_days = (end - start).days // 2
     if half_days < 1:
-        return None, empty, "history too short to split"
+        return None, empty, text("clv_reason_short_history", lang)
     cutoff = start + pd.Timedelta(days=half_days)
     try:
         table = clv.summary_from_orders(ids, dates, amounts, cutoff, unit=UNIT)
         fit = clv.fit_bgnbd(table["frequency"], table["recency"], table["T"])
     except clv.ClvError as error:
-        return cutoff, empty, str(error)
+        return cutoff, empty, reason(error, lang)
     later = pd.DataFrame({"customer": ids, "day": dates.dt.normalize()})
     later = later[(later["day"] > cutoff) & (later["day"] <= end)].drop_duplicates()
     actual = later.groupby("customer").size().reindex(table.index, fill_value=0).to_numpy(dtype=float)
