@@ -260,6 +260,29 @@ MESSAGES: dict[str, Pair] = {
 }
 
 
+# ---------------------------------------------------------------- where the run puts things (workbook/run.py)
+#: added to one of our headers or sheet names when the user's workbook already uses it for something of its own
+OURS_SUFFIX = " (xlcustseg)"
+#: the first cell of the record on our settings sheet of what we wrote where (found again by it, not by names)
+RECORD_MARK = "xlcustseg-record"
+MESSAGES.update({
+    "record_title": ("xlcustseg 据此记录找回它写的列和工作表，请勿修改",
+                     "xlcustseg finds the columns and sheets it wrote by this record; please leave it as is"),
+    "totals_row": ("{cell}：Excel 表的汇总行，未参与分层",
+                   "{cell}: the Excel Table's totals row, left out of the segmentation"),
+    "formula_no_result": ("{cell}：公式没有保存的结果，请在 Excel 中打开并保存文件，或重新计算",
+                          "{cell}: formula without a saved result: open and save the file in Excel, or recalculate"),
+    "run_cell_notes": ("{count} 个单元格另有备注，例如 {first}", "{count} cells noted besides, e.g. {first}"),
+    "column_limit": ("工作表“{sheet}”右侧放不下 xlcustseg 的 {count} 列（会超出 Excel 的最后一列 XFD）："
+                     "请把表格复制到新工作表再运行。",
+                     "Sheet '{sheet}' has no room for xlcustseg's {count} columns (they would go past XFD, Excel's "
+                     "last column): copy the table to a new sheet and run again."),
+    "our_sheet": ("工作表“{sheet}”是 xlcustseg 写的输出，不是客户表：请选择客户表所在的工作表。",
+                  "Sheet '{sheet}' is an output xlcustseg wrote, not a customer table: choose the sheet of the "
+                  "customer table."),
+})
+
+
 def text(key: str, lang: str, **values: object) -> str:
     """One of `MESSAGES` in `lang`, its placeholders filled with `values`."""
     return pick(MESSAGES[key], lang).format(**values)
