@@ -63,7 +63,8 @@ def test_dates_read(value, expected):
 
 @pytest.mark.parametrize(("value", "reason"), [
     ("hello", "not_date"), ("2024-02-30", "bad_date"), ("3/5/2024", "ambiguous_date"), ("#N/A", "excel_error"),
-    (-5, "not_date"), (True, "not_date"), (247231.15, "not_date"), ("2958465", "not_date"),
+    (-5, "not_date"), (True, "not_date"), (247231.15, "date_out_of_range"), ("2958465", "date_out_of_range"),
+    ("2958467", "not_date"),
 ])
 def test_unreadable_dates_get_a_reason(value, reason):
     got, problem = one(parse_dates, value)

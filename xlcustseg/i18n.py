@@ -157,6 +157,11 @@ REASONS: dict[str, Pair] = {
     "ambiguous_date": ("日期有歧义（日/月顺序不明）", "is an ambiguous date (day/month order unclear)"),
     "not_yes_no": ("不是是/否", "is not a yes/no value"),
     "not_level": ("不是分数或高/中/低", "is not a score or high/medium/low"),
+    "date_out_of_range": ("日期过远，无法计算天数（1678–2261 年以外，如占位日期 9999-12-31），按无法读取处理",
+                          "is a date too far away to count days with (outside 1678–2261, e.g. the placeholder "
+                          "9999-12-31): read as unreadable"),
+    "not_finite": ("不是有限的数（无穷大或非数字），按无法读取处理",
+                   "is not a finite number (infinite or not a number): read as unreadable"),
 }
 
 #: why a scheme leaves a class empty or adds a remark
@@ -171,6 +176,11 @@ SCHEME_REASONS: dict[str, Pair] = {
     "prospect": ("无购买记录，不计算 RFM", "no purchase on record: no RFM"),
     "no_customer_id": ("缺少客户编号，该订单行未计入", "has no customer id: order line left out"),
     "line_left_out": ("无法读取，该订单行未计入", "could not be read: order line left out"),
+    "no_revenue_value": ("为空（其他行有销售额）：未分等级与 RFM，其他分群照常",
+                         "is blank while other rows have revenue: no tier and no RFM, the other classes as usual"),
+    "unreadable_revenue": ("无法读取：未分等级与 RFM，其他分群照常",
+                           "could not be read: no tier and no RFM, the other classes as usual"),
+    "total_row": ("是合计行，未参与分层", "is a total row: left out of the segmentation"),
 }
 ALL_REASONS: dict[str, Pair] = {**REASONS, **SCHEME_REASONS}
 

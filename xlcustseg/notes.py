@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -64,8 +65,8 @@ def render(notes: pd.DataFrame, lang: str) -> pd.Series:
 def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+    if isinstance(value, _dt.date):  # a Timestamp too; any year, 0001 and 9999 included
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # as a spreadsheet shows 0.0
     text = str(value)

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-MAX_EXCEL_SERIAL = 106_750  # 2192-04-14: within pandas' datetime range (Excel goes on to 9999)
+#: the dates we count days with: whole years inside pandas' nanosecond range (1677-09-21 to 2262-04-11).
+#: A date outside it (a placeholder such as 9999-12-31 or 0001-01-01) is unreadable: reason "date_out_of_range".
+FIRST_DATE, LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31 23:59:59")
+MAX_EXCEL_SERIAL = 132_219  # 2261-12-31, the last day we count with
+LAST_EXCEL_SERIAL = 2_958_465  # 9999-12-31, Excel's last date: a serial up to it is a date, but out of range
+_SERIAL_ANCHOR, _ANCHOR_DATE = 36_526, pd.Timestamp("2000-01-01")  # serials counted from here fit a timedelta
 
 BLANK_TOKENS = frozenset(
     {"", "-", "--", "—", "——", "/", "n/a", "na", "none", "null", "nan", "nil", "无数据", "空"}
@@ -163,7 +168,7 @@ def parse_dates(s: pd.Series) -> Parsed:
     """Read datetimes, Excel serial numbers, `2024/3/5`, `2024年3月5日`, `2024-03-05 10:20` …"""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-        return Parsed(values.astype("datetime64[ns]"), _no_problems(s.index))
+        return Parsed(*in_date_range(values))
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values, problems = _from_serial(s.astype("float64"))
         return Parsed(values, problems)
@@ -173,7 +178,7 @@ def parse_dates(s: pd.Series) -> Parsed:
     kind = _kinds(obj)
     real = kind.eq("datetime").to_numpy()
     if real.any():
-        values[real] = pd.to_datetime(obj[real], errors="coerce").astype("datetime64[ns]")
+        values[real], problems[real] = in_date_range(pd.to_datetime(obj[real], errors="coerce"))
     numeric = kind.eq("number").to_numpy()
     if numeric.any():
         values[numeric], problems[numeric] = _from_serial(obj[numeric].astype("float64"))
@@ -184,15 +189,26 @@ def parse_dates(s: pd.Series) -> Parsed:
     return Parsed(values, problems)
 
 
+def in_date_range(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates of any resolution as datetime64[ns]; one outside FIRST_DATE–LAST_DATE becomes NaT, reason
+    "date_out_of_range" (the other problems are None)."""
+    outside = (dates.notna() & ((dates < FIRST_DATE) | (dates > LAST_DATE))).to_numpy()
+    problems = pd.Series(np.where(outside, "date_out_of_range", None), index=dates.index, dtype=object)
+    return dates.where(~outside).astype("datetime64[ns]"), problems
+
+
 def _from_serial(x: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Excel serial numbers as dates: 1 to MAX_EXCEL_SERIAL; later ones up to 9999-12-31 are out of range."""
     good = (x >= 1) & (x <= MAX_EXCEL_SERIAL)
-    days = x.where(good)
-    values = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
-    problems = pd.Series(np.where(good | x.isna(), None, "not_date"), index=x.index, dtype=object)
-    return values, problems
+    days = x.where(good) - _SERIAL_ANCHOR  # from 2000-01-01: any day to 2261 fits a nanosecond timedelta
+    values = (_ANCHOR_DATE + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    reason = np.where(good | x.isna(), None, np.where((x > MAX_EXCEL_SERIAL) & (x <= LAST_EXCEL_SERIAL + 1),
+                                                       "date_out_of_range", "not_date"))
+    return values, pd.Series(reason, index=x.index, dtype=object)
 
 
-def _assemble(parts: pd.DataFrame, index: pd.Index) -> pd.Series:
+def _assemble(parts: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """The dates of year/month/day(/time) parts, and per row "bad_date", "date_out_of_range" or None."""
     cols = {k: pd.to_numeric(parts[k], errors="coerce") for k in parts.columns}
     frame = pd.DataFrame(
         {
@@ -205,7 +221,9 @@ def _assemble(parts: pd.DataFrame, index: pd.Index) -> pd.Series:
         },
         index=index,
     )
-    return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    values, problems = in_date_range(pd.to_datetime(frame, errors="coerce"))
+    problems[values.isna().to_numpy() & problems.isna().to_numpy()] = "bad_date"
+    return values, problems
 
 
 def _parse_date_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -222,9 +240,7 @@ def _parse_date_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         hit = parts["y"].notna()
         if hit.any():
             idx = hit[hit].index
-            parsed = _assemble(parts.loc[idx], idx)
-            values[idx] = parsed
-            problems[idx] = np.where(parsed.notna(), None, "bad_date")
+            values[idx], problems[idx] = _assemble(parts.loc[idx], idx)
             todo[idx] = False
 
     serial = text[todo].str.match(_SERIAL_RE)
@@ -243,11 +259,10 @@ def _parse_date_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         month_first = (b > 12) & (a <= 12)
         dmy = pd.DataFrame({"y": parts.loc[idx, "y"], "m": np.where(day_first, b, a),
                             "d": np.where(day_first, a, b)}, index=idx)
-        parsed = _assemble(dmy, idx)
+        parsed, reason = _assemble(dmy, idx)
         clear = day_first | month_first | (a == b)
         values[idx] = parsed.where(clear)
-        problems[idx] = np.where(~clear, "ambiguous_date",
-                                 np.where(parsed.notna(), None, "bad_date"))
+        problems[idx] = np.where(~clear, "ambiguous_date", reason)
     return values, problems
 
 
