@@ -44,7 +44,7 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
     scorecard = steps.scorecard(c, settings)
     customer_type = steps.customer_type(c, settings)
     personality = steps.personality(c, settings)
-    strategy = steps.strategy(c, settings, tiers, rfm, lifecycle, personality, followup)
+    strategy = steps.strategy(c, settings, tiers, rfm, lifecycle, personality, followup, customer_type)
     clv = lifetime(prepared.lines, prepared.source_rows if prepared.kind == "orders" else None, c.n, c.as_of,
                    c.fields.problems.get("orders"), settings, c.language)
 

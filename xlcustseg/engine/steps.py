@@ -60,7 +60,24 @@ def tiers(c: Customers, settings: Settings) -> Tiers:
         return Tiers(_blank(c), warnings=_warn("no_revenue", c))
     tier = schemes.value_tiers(c.revenue, basis=settings["tier.basis"], cutoffs=settings.tier_cutoffs(),
                                letters=settings.tier_letters())
-    return Tiers(tier, notes=c.fields.notes("revenue", (c.revenue < 0).to_numpy(), "negative_revenue"))
+    return Tiers(tier, notes=c.fields.notes("revenue", (c.revenue < 0).to_numpy(), "negative_revenue")
+                 + _blank_revenue_notes(c))
+
+
+def _blank_revenue_notes(c: Customers) -> tuple[pd.DataFrame, ...]:
+    """Notes on blank revenue cells (blank, '-', 'N/A' …) of a customer table whose other rows have revenue.
+
+    A blank in a column that holds amounts elsewhere is a gap the user should see
+    (that row gets no tier and no RFM). A column blank in every row is a table
+    without amounts (a prospect list): one note per row would only repeat that,
+    so it gets none. Order lines are noted line by line when read; prospects (no
+    purchase on record) have no revenue by nature.
+    """
+    if c.revenue is None or "revenue" not in c.fields.raw or c.revenue.isna().all():
+        return ()
+    unreadable = c.fields.problems.get("revenue", np.zeros(c.n, dtype=bool))
+    blank = c.revenue.isna().to_numpy() & ~unreadable & ~c.purchased.eq(False).fillna(False).to_numpy(dtype=bool)
+    return c.fields.notes("revenue", blank, "no_revenue_value")
 
 
 @dataclass(frozen=True)
@@ -296,9 +313,14 @@ class Strategy(Step):
 
 
 def strategy(c: Customers, settings: Settings, tier: Tiers, rfm: Rfm, stage: Lifecycle, personality: Personality,
-             grade: Followup) -> Strategy:
+             grade: Followup, kind: CustomerType | None = None) -> Strategy:
     """The tier's strategy with the RFM class's (or the lifecycle stage's), the shortest cadence of the
-    row's classes, and the next contact: last contact (or last purchase) + cadence."""
+    row's classes, and the next contact: last contact (or last purchase) + cadence.
+
+    A row with neither a tier nor that class (its revenue blank or unreadable)
+    still gets the strategies and cadences of the classes that do not need
+    revenue: its lifecycle stage, follow-up grade and customer type.
+    """
     secondary = SecondaryClass("rfm_class", rfm.rfm_map)
     if settings["strategy.secondary"] == "lifecycle" or rfm.rfm_class.isna().all():
         secondary = SecondaryClass("lifecycle", "lifecycle")
@@ -306,6 +328,7 @@ def strategy(c: Customers, settings: Settings, tier: Tiers, rfm: Rfm, stage: Lif
     parts = [(tier.tier, "tier"), (second, secondary.scheme)]
     if personality.personality.notna().any():
         parts.append((personality.personality, "personality"))
+    parts += _without_revenue(tier, second, secondary, stage, grade, kind)
     advice = combined_strategy(parts, c.language, settings, show_key=(True,))
     graded = [(grade.followup, "followup")] if grade.followup.notna().any() else []
     cadence = shortest_cadence([*parts, *graded], settings)
@@ -316,3 +339,17 @@ def strategy(c: Customers, settings: Settings, tier: Tiers, rfm: Rfm, stage: Lif
     next_contact = schemes.next_followup(base.dt.normalize(), cadence)
     overdue = None if c.as_of is None else next_contact < c.as_of
     return Strategy(advice, cadence, next_contact, overdue, secondary)
+
+
+def _without_revenue(tier: Tiers, second: pd.Series, secondary: SecondaryClass, stage: Lifecycle, grade: Followup,
+                     kind: CustomerType | None) -> list[tuple[pd.Series, str]]:
+    """The classes that do not need revenue, kept only on rows with neither a tier nor the paired class."""
+    unserved = tier.tier.isna() & second.isna()
+    if not unserved.any():
+        return []
+    others = [(grade.followup, "followup")]
+    if secondary.scheme != "lifecycle":
+        others.insert(0, (stage.lifecycle, "lifecycle"))
+    if kind is not None:
+        others.append((kind.customer_type, kind.scheme))
+    return [(keys.where(unserved), scheme) for keys, scheme in others if (keys.notna() & unserved).any()]

@@ -94,11 +94,24 @@ def _normalised_text(s: pd.Series) -> pd.Series:
     return pd.Series(clean.to_numpy()[codes], index=s.index, dtype=clean.dtype)
 
 
-def _kinds(s: pd.Series) -> pd.Series:
+def cell_types(values: np.ndarray) -> tuple[np.ndarray, list[type]]:
+    """Each cell's type as a code into the distinct types (one pass over the cells, in C)."""
+    codes, distinct = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    return codes, list(distinct)
+
+
+def _kinds(s: pd.Series, types: tuple[np.ndarray, list[type]] | None = None) -> pd.Series:
     """Sort object cells: 'blank', 'bool', 'number', 'datetime', 'text' or 'other'."""
-    kind = s.map(type).map(_TYPE_KIND).fillna("other")
+    codes, distinct = types or cell_types(s.to_numpy(dtype=object))
+    names = np.array([_TYPE_KIND.get(t, "other") for t in distinct] + ["other"], dtype=object)
+    kind = pd.Series(names[codes], index=s.index, dtype=object)
     kind[s.isna().to_numpy()] = "blank"
     return kind
+
+
+def _only(types: tuple[np.ndarray, list[type]], kind: str) -> bool:
+    """Do the cells hold only values of this kind, and None?"""
+    return all(_TYPE_KIND.get(t) == kind for t in types[1] if t is not type(None))
 
 
 _TYPE_KIND = {
@@ -123,13 +136,20 @@ def _text_blank_or_error(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_numbers(s: pd.Series) -> Parsed:
-    """Read `¥1,234.50`, `1.2万`, `3亿`, `(1,234)`, `12%`, full-width digits … as floats."""
+    """Read `¥1,234.50`, `1.2万`, `3亿`, `(1,234)`, `12%`, full-width digits … as floats.
+
+    An infinite number (a cell holding 1e309, or text that overflows) is unreadable,
+    reason "not_finite"; NaN is pandas' blank and stays a blank.
+    """
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return Parsed(s.astype("float64"), _no_problems(s.index))
+        return _finite(s.astype("float64"), _no_problems(s.index))
     obj = s.astype(object)
+    types = cell_types(obj.to_numpy())
+    if _only(types, "number"):  # numbers and None (Excel's common case): nothing to parse or note
+        return _finite(pd.Series(obj.to_numpy().astype("float64"), index=s.index), _no_problems(s.index))
     values = pd.Series(np.nan, index=s.index, dtype="float64")
     problems = _no_problems(s.index)
-    kind = _kinds(obj)
+    kind = _kinds(obj, types)
     numeric = kind.eq("number").to_numpy()
     values[numeric] = obj[numeric].astype("float64")
     other = kind.isin(["bool", "datetime", "other"]).to_numpy()
@@ -139,7 +159,17 @@ def parse_numbers(s: pd.Series) -> Parsed:
         v, p = _parse_number_text(obj[texty])
         values[texty] = v
         problems[texty] = p
-    return Parsed(values, problems)
+    return _finite(values, problems)
+
+
+def _finite(values: pd.Series, problems: pd.Series) -> Parsed:
+    """Infinite values become NaN with the reason "not_finite"."""
+    infinite = np.isinf(values.to_numpy())
+    if not infinite.any():
+        return Parsed(values, problems)
+    problems = problems.copy()
+    problems[infinite] = "not_finite"
+    return Parsed(values.where(~infinite), problems)
 
 
 def _parse_number_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -173,9 +203,14 @@ def parse_dates(s: pd.Series) -> Parsed:
         values, problems = _from_serial(s.astype("float64"))
         return Parsed(values, problems)
     obj = s.astype(object)
+    types = cell_types(obj.to_numpy())
+    if _only(types, "number"):  # serial numbers (xlwings Lite) and None
+        return Parsed(*_from_serial(pd.Series(obj.to_numpy().astype("float64"), index=s.index)))
+    if _only(types, "datetime"):  # dates (desktop Excel) and None
+        return Parsed(*in_date_range(pd.to_datetime(obj, errors="coerce")))
     values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     problems = _no_problems(s.index)
-    kind = _kinds(obj)
+    kind = _kinds(obj, types)
     real = kind.eq("datetime").to_numpy()
     if real.any():
         values[real], problems[real] = in_date_range(pd.to_datetime(obj[real], errors="coerce"))
