@@ -296,3 +296,28 @@ MESSAGES.update({
 def text(key: str, lang: str, **values: object) -> str:
     """One of `MESSAGES` in `lang`, its placeholders filled with `values`."""
     return pick(MESSAGES[key], lang).format(**values)
+
+
+# ---------------------------------------------------------------- the SQL engines (xlcustseg/engines/)
+MESSAGES.update({
+    "engine_done": ("已用 {engine} 分层 {customers} 位客户：{per_tier}",
+                    "Segmented {customers} customers with {engine}: {per_tier}"),
+    "engine_incomplete": ("该客户有订单行的日期或金额无法读取：未计算汇总与分层",
+                          "the date or amount of an order line could not be read: no figures or classes for this "
+                          "customer"),
+    "engine_no_columns": ("{file} 缺少 {missing} 列（订单明细需要客户编号、下单日期和金额）；现有列：{found}。",
+                          "{file} has no {missing} column (order lines need a customer id, an order date and an "
+                          "amount); its columns: {found}."),
+    "engine_too_many": ("{customers} 位客户超出一张工作表的 {limit} 行：请输出 Parquet 或 CSV"
+                        "（-o customers.parquet）。",
+                        "{customers} customers do not fit a sheet ({limit} rows): write Parquet or CSV instead "
+                        "(-o customers.parquet)."),
+    "engine_missing": ("--engine {engine} 需要安装 {what}：pip install \"xlcustseg[{extra}]\"。",
+                       "--engine {engine} needs {what}: pip install \"xlcustseg[{extra}]\"."),
+    "engine_setting": ("--engine {engine} 不支持设置 {key} = {value}；请用 --engine pandas。",
+                       "--engine {engine} does not compute the setting {key} = {value}; use --engine pandas for it."),
+    "engine_output": ("{name}：请输出 .xlsx、.parquet、.csv 或 .csv.gz 文件。",
+                      "{name}: write an .xlsx, .parquet, .csv or .csv.gz file."),
+    "engine_workbook": ("--engine {engine} 读取 Parquet 或 CSV 订单明细；工作簿请用 --engine pandas。",
+                        "--engine {engine} reads Parquet or CSV order lines; a workbook goes through --engine pandas."),
+})

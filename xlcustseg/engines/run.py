@@ -1,0 +1,209 @@
+"""An order history file → one row per customer with every class, on DuckDB, Spark or pandas.
+
+    segment_file("orders.parquet", "customers.parquet", engine="duckdb")
+
+The SQL engines run `sql.py` (aggregates and ranks) and join `lookups.py`
+(the pandas schemes on the distinct inputs); the pandas engine reads the file
+into memory and runs `segment()`. All three write the same columns: the
+customer id (and name), first and last purchase, orders, revenue, recency, then
+the output columns of SCHEMES.md, labelled in the table's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xlcustseg.engines import sql
+from xlcustseg.engines.base import SHEET_ROWS, output_format
+from xlcustseg.engines.lookups import SCHEMAS, lifecycle_table, nature_table, rfm_table, strategy_table
+from xlcustseg.fields.headers import has_cjk, match_fields
+from xlcustseg.i18n import AGGREGATE_COLUMNS, COMMA, OUTPUT_COLUMNS, all_created_headers, pick, sheet_name, text
+from xlcustseg.settings import Settings
+
+ENGINES = ("duckdb", "spark", "pandas")
+#: our names for the file's columns, and the field each is found as
+NEEDED = {"customer_id": "customer_id", "order_date": "order_date", "amount": "revenue"}
+OPTIONAL = {"order_id": "order_id", "customer_name": "customer_name"}
+#: the settings the SQL computes as pandas does: key → the values it supports
+SUPPORTED = {"tier.basis": ("count",), "rfm.method": ("rank",), "rfm.high_rule": ("score_mean",),
+             "strategy.secondary": ("rfm", "lifecycle")}
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+class EngineError(Exception):
+    """One sentence for the user."""
+
+
+@dataclass(frozen=True)
+class EngineReport:
+    """What a run did: customers written, per tier, the language, the analysis date."""
+
+    engine: str
+    customers: int
+    tiers: dict[str, int]
+    language: str
+    as_of: pd.Timestamp | None
+    target: Path
+
+    def message(self) -> str:
+        """One line: how many customers, and how many in each tier."""
+        per_tier = pick(COMMA, self.language).join(f"{t} {n}" for t, n in self.tiers.items())
+        return text("engine_done", self.language, engine=self.engine, customers=self.customers, per_tier=per_tier)
+
+
+def open_engine(name: str, **options: Any):
+    """The engine object for duckdb or spark (EngineMissing when its package is not installed)."""
+    if name == "duckdb":
+        from xlcustseg.engines.duckdb_engine import DuckDBEngine
+
+        return DuckDBEngine(**options)
+    from xlcustseg.engines.spark_engine import SparkEngine
+
+    return SparkEngine(**options)
+
+
+def segment_file(source: Path, target: Path, engine: Any, overrides: dict[str, Any] | None = None) -> EngineReport:
+    """Segment the order lines in `source` with `engine` (an engine object, or "pandas"); write `target`."""
+    settings = Settings(overrides or {})
+    fmt = output_format(Path(target))
+    if fmt is None:
+        raise EngineError(text("engine_output", "en", name=Path(target).name))
+    if engine == "pandas":
+        return _with_pandas(Path(source), Path(target), settings)
+    return _with_sql(engine, Path(source), Path(target), settings)
+
+
+def _fields(columns: list[str], settings: Settings, source: Path) -> tuple[dict[str, str], str]:
+    """{our name: file column} of the order lines, and the language of the table."""
+    found = match_fields(columns, settings.header_overrides(), ignore=all_created_headers())
+    by_field = {field: columns[pos] for field, pos in found.items()}
+    missing = [ours for ours, field in NEEDED.items() if field not in by_field]
+    if missing:
+        raise EngineError(text("engine_no_columns", "en", file=source.name, missing=", ".join(missing),
+                               found=", ".join(columns)))
+    renames = {ours: by_field[field] for ours, field in {**NEEDED, **OPTIONAL}.items() if field in by_field}
+    lang = settings["language"]
+    if lang == "auto":
+        lang = "zh" if any(has_cjk(h) for h in renames.values()) else "en"
+    return renames, lang
+
+
+def _check_settings(settings: Settings, engine: str) -> None:
+    for key, allowed in SUPPORTED.items():
+        if settings[key] not in allowed:
+            raise EngineError(text("engine_setting", "en", engine=engine, key=key, value=settings[key]))
+
+
+def _as_of(settings: Settings, latest: int | None) -> int | None:
+    chosen = settings["as_of"]
+    if isinstance(chosen, pd.Timestamp):
+        return (chosen.normalize() - EPOCH).days
+    if chosen == "today":
+        return (pd.Timestamp.today().normalize() - EPOCH).days
+    return latest
+
+
+def _rfm_map(settings: Settings, lang: str) -> str:
+    chosen = settings["rfm.map"]
+    return ("rfm8" if lang == "zh" else "rfm10") if chosen == "auto" else chosen
+
+
+def _with_sql(engine: Any, source: Path, target: Path, settings: Settings) -> EngineReport:
+    _check_settings(settings, engine.name)
+    renames, lang = _fields(engine.columns(source), settings, source)
+    plan = sql.Plan(has_order_id="order_id" in renames, has_name="customer_name" in renames,
+                    bins=settings["rfm.bins"], tier_cutoffs=settings.tier_cutoffs(),
+                    tier_letters=settings.tier_letters(), monetary=settings["rfm.monetary"])
+    engine.source(source, renames)
+    engine.view("xl_typed", sql.typed_lines(plan))
+    engine.view("xl_orders", sql.per_order())
+    engine.table("xl_customers", sql.per_customer())
+    customers, latest, scored = engine.rows(
+        "SELECT COUNT(*), MAX(last_day), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM xl_customers")[0]
+    if fmt_is_sheet(target) and customers > SHEET_ROWS:
+        raise EngineError(text("engine_too_many", "en", customers=customers, limit=SHEET_ROWS))
+    as_of = _as_of(settings, latest)
+    plan = sql.Plan(**{**plan.__dict__, "as_of": as_of})
+    engine.table("xl_scored", sql.scored(plan))
+    engine.view("xl_highs", sql.highs())
+    secondary = "lifecycle" if settings["strategy.secondary"] == "lifecycle" or not scored else "rfm"
+    _register_lookups(engine, plan, secondary, lang, settings)
+    engine.view("xl_classes", sql.classes(plan.has_name, secondary, text("engine_incomplete", lang)))
+    _write(engine, target, _projection(engine.quote, renames, lang), lang)
+    tiers = dict(engine.rows("SELECT tier, COUNT(*) FROM xl_scored WHERE tier IS NOT NULL GROUP BY tier"))
+    engine.close()
+    return EngineReport(engine.name, int(customers), {t: int(tiers.get(t, 0)) for t in plan.tier_letters}, lang,
+                        None if as_of is None else EPOCH + pd.Timedelta(days=as_of), target)
+
+
+def fmt_is_sheet(target: Path) -> bool:
+    """Is the output a workbook (bounded by a sheet's rows)?"""
+    return output_format(target) == "xlsx"
+
+
+def _register_lookups(engine: Any, plan: sql.Plan, secondary: str, lang: str, settings: Settings) -> None:
+    mapping = _rfm_map(settings, lang)
+    engine.register("xl_rfm", rfm_table(plan.bins, mapping, lang, settings), SCHEMAS["xl_rfm"])
+    days = engine.frame("SELECT DISTINCT tenure, recency FROM xl_scored WHERE complete")
+    engine.register("xl_lifecycle", lifecycle_table(days, lang, settings), SCHEMAS["xl_lifecycle"])
+    second_scheme = mapping if secondary == "rfm" else "lifecycle"
+    engine.register("xl_strategy", strategy_table(plan.tier_letters, second_scheme, lang, settings),
+                    SCHEMAS["xl_strategy"])
+    if plan.has_name:
+        names = engine.frame("SELECT DISTINCT customer_name FROM xl_customers WHERE customer_name IS NOT NULL")
+        engine.register("xl_nature", nature_table(names["customer_name"], lang, settings), SCHEMAS["xl_nature"])
+
+
+def headers(renames: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """(column of xl_classes, output header) in the order they are written."""
+    out = [("customer_id", renames["customer_id"])]
+    if "customer_name" in renames:
+        out.append(("customer_name", renames["customer_name"]))
+    out += [(key, pick((zh, en), lang)) for key, zh, en in AGGREGATE_COLUMNS]
+    out += [(key, pick((zh, en), lang)) for key, zh, en in OUTPUT_COLUMNS]
+    return out
+
+
+def _projection(quote: Any, renames: dict[str, str], lang: str) -> str:
+    return sql.labelled([(key, quote(header)) for key, header in headers(renames, lang)])
+
+
+def _write(engine: Any, target: Path, query: str, lang: str) -> None:
+    if fmt_is_sheet(target):
+        write_sheet(engine.frame(query), target, lang)
+    else:
+        engine.write(query, target)
+
+
+def write_sheet(table: pd.DataFrame, target: Path, lang: str) -> None:
+    """One customer sheet (客户分层 / Customers), written to `target` through openpyxl."""
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet_name("customers", lang), index=False)
+
+
+def _with_pandas(source: Path, target: Path, settings: Settings) -> EngineReport:
+    """The pandas engine: the whole file in memory, through `segment()`."""
+    from xlcustseg.engine.pipeline import segment
+
+    if output_format(source) == "parquet" or source.is_dir():
+        lines = pd.read_parquet(source)
+    else:
+        lines = pd.read_csv(source, dtype=object, keep_default_na=False)
+    result = segment(lines, settings)
+    table = result.table
+    if fmt_is_sheet(target) and len(table) > SHEET_ROWS:
+        raise EngineError(text("engine_too_many", "en", customers=len(table), limit=SHEET_ROWS))
+    if fmt_is_sheet(target):
+        write_sheet(table, target, result.language)
+    elif output_format(target) == "parquet":
+        table.to_parquet(target, index=False)
+    else:
+        table.to_csv(target, index=False)
+    counts = result.classes["tier"].value_counts()
+    letters = settings.tier_letters()
+    return EngineReport("pandas", len(table), {t: int(counts.get(t, 0)) for t in letters}, result.language,
+                        result.as_of, target)
