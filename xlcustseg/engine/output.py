@@ -26,9 +26,11 @@ def all_notes(prepared: Prepared, done: Sequence[Step]) -> pd.DataFrame:
     return notes_frame(parts, prepared.customers.language)
 
 
-def all_warnings(done: Sequence[Step]) -> tuple[str, ...]:
-    """The steps' table-level warnings, in step order."""
-    return tuple(warning for step in done for warning in step.warnings)
+def all_warnings(done: Sequence[Step], notes: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """The notes on rows left out of the table (total rows: on no customer's row, so said here), then the
+    steps' table-level warnings, in step order."""
+    left_out = () if notes is None else tuple(notes.loc[notes["reason"].eq("total_row").to_numpy(), "message"])
+    return (*left_out, *(warning for step in done for warning in step.warnings))
 
 
 def classes_frame(c: Customers, done: Sequence[Step], notes: pd.DataFrame) -> pd.DataFrame:

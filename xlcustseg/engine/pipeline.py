@@ -54,6 +54,6 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
     return SegmentResult(
         table=output_table(prepared, classes, rfm.rfm_map, customer_type.scheme, settings), classes=classes,
         notes=notes, summary=build_summary(classes, rfm.rfm_map, settings, c.language),
-        warnings=all_warnings(done), language=c.language, kind=prepared.kind, as_of=c.as_of,
+        warnings=all_warnings(done, notes), language=c.language, kind=prepared.kind, as_of=c.as_of,
         layout=prepared.layout, source_rows=prepared.source_rows, rfm_map=rfm.rfm_map,
         secondary=strategy.secondary, settings=settings, clv=clv.report)

@@ -18,8 +18,9 @@ from xlcustseg.engine.orders import aggregate
 from xlcustseg.engine.result import SegmentationError
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
+from xlcustseg.fields.values import is_label
 from xlcustseg.i18n import NO_TABLE, all_created_headers
-from xlcustseg.notes import NoteBook
+from xlcustseg.notes import NoteBook, cell_names, note_part
 from xlcustseg.settings import Settings
 
 #: the fields some scheme can use; a table with none of them has nothing to segment.
@@ -86,6 +87,7 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
         raise SegmentationError(NO_TABLE)
     row0, col0 = origin or ((1, 1) if isinstance(table.columns, pd.RangeIndex) else (2, 1))
     body, positions = body_of(table, layout)
+    body, positions, totals = _without_total_rows(body, positions, layout, settings, (row0, col0))
     notes = NoteBook()
     found = read_fields(body, layout, row0 + positions, col0, notes)
     kind, fields, source_rows = "customers", found, positions
@@ -96,8 +98,32 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
         kind = "orders"
     customers = _customers(fields, _language(settings, layout), _analysis_date(fields, settings))
     future = _future_dates(customers)
-    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future),
+    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future, *totals),
                     found if kind == "orders" else None)
+
+
+def _without_total_rows(body: pd.DataFrame, positions: np.ndarray, layout: TableLayout, settings: Settings,
+                        origin: tuple[int, int]) -> tuple[pd.DataFrame, np.ndarray, tuple[pd.DataFrame, ...]]:
+    """The body without its total rows (customer id or name one of `total_row.labels`: 合计, Total …).
+
+    A total row is no customer: it is left out, with a note naming its cell (on no
+    customer's row: the note's row is NA).
+    """
+    total = np.zeros(len(body), dtype=bool)
+    notes: tuple[pd.DataFrame, ...] = ()
+    for name in ("customer_id", "customer_name"):
+        if name not in layout.fields:
+            continue
+        pos = layout.fields[name]
+        hit = is_label(body.iloc[:, pos], settings["total_row.labels"]) & ~total
+        rows = np.flatnonzero(hit)
+        cells = cell_names(origin[0] + positions[rows], origin[1] + pos)
+        notes += note_part(np.full(len(rows), None, dtype=object), cells, layout.headers[pos],
+                           body.iloc[rows, pos].to_numpy(dtype=object), "total_row")
+        total |= hit
+    if not total.any():
+        return body, positions, ()
+    return body.iloc[np.flatnonzero(~total)], positions[~total], notes
 
 
 def days_before(as_of: pd.Timestamp | None, dates: pd.Series | None, n: int) -> pd.Series:

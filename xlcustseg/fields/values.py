@@ -339,6 +339,24 @@ def is_level_text(s: pd.Series) -> bool:
     return len(text) > 0 and text.isin(LEVEL_WORDS.keys()).mean() >= 0.5
 
 
+def label_key(text: pd.Series) -> pd.Series:
+    """Text compared as a label: NFKC (full width → ASCII), case-folded, without spaces or a trailing colon."""
+    return (text.astype(str).str.normalize("NFKC").str.casefold()
+            .str.replace(r"\s+", "", regex=True).str.rstrip(":："))
+
+
+def is_label(s: pd.Series, labels: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Which cells hold one of `labels` (a total row's 合计 / Grand Total …), compared by `label_key`."""
+    wanted = set(label_key(pd.Series(list(labels), dtype=object)))
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)  # each distinct value once
+    distinct = pd.Series(uniques, dtype=object)
+    texty = distinct.map(type).eq(str).to_numpy()
+    hit = np.zeros(len(distinct) + 1, dtype=bool)  # the last slot: blanks (code -1)
+    if texty.any() and wanted:
+        hit[:-1][texty] = label_key(distinct[texty]).isin(wanted).to_numpy()
+    return hit[codes]
+
+
 def parse_text(s: pd.Series) -> pd.Series:
     """Trimmed text with blanks as NA (ids, names, stages)."""
     codes, uniques = factorize_text(s)

@@ -79,6 +79,7 @@ _OPTIONS: list[Option] = [
     Option("movement.previous", "", readers.text, "Compare with an earlier snapshot: a sheet of this workbook (e.g. last quarter's customer sheet, or 客户分层 / Customers to compare with the previous run) or a workbook file; adds 上期等级 / Previous Tier, 上期RFM分群 / Previous RFM Class, 等级变动 / Tier Change and the 迁移矩阵 / Movement sheet"),
     Option("movement.compare_as_of", "", readers.date_or_blank, "Order lines: compare with the same orders as of this earlier date (only orders up to it); blank: no comparison"),
     Option("strategy.secondary", "rfm", readers.choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
+    Option("total_row.labels", "合计, 总计, 小计, Total, Grand Total, Subtotal", readers.words, "A row whose customer id or name is one of these (case, width and spaces ignored) is a total row: left out of the segmentation, with a note"),
 ]
 _OPTIONS += [
     Option(f"header.{field}", "", readers.text, f"Header of the {field} column when detection misses it")
