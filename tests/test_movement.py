@@ -267,3 +267,103 @@ def test_compare_as_of_errors_are_one_sentence(tmp_path, capsys):
         assert words in err and err.count("\n") == 0, err
     assert cli(["segment", str(SAMPLE), "-o", out, "--compare-as-of", CUT]) == 1
     assert "needs dated order lines" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the button (xlwings' JSON book) and Lite
+ORDERS_SAMPLE = SAMPLE.with_name("orders_sample.xlsx")
+
+
+def _with_settings(path: Path, settings: dict[str, str], extra: pd.DataFrame | None = None) -> Path:
+    """The English order sample with a Settings sheet (and an extra sheet holding `extra`), saved at `path`."""
+    wb = openpyxl.load_workbook(ORDERS_SAMPLE)
+    ws = wb.create_sheet("Settings")
+    for row in (["Key", "Value"], *settings.items()):
+        ws.append(list(row))
+    if extra is not None:
+        last = wb.create_sheet("Last quarter")
+        for row in (list(extra.columns), *extra.itertuples(index=False)):
+            last.append(list(row))
+    wb.active = 0
+    wb.save(path)
+    return path
+
+
+def _button_cells(path: Path) -> tuple[dict[str, dict[tuple[int, int], object]], str]:
+    """What the one-click run (xlcustseg.main on xlwings' JSON book, as Lite runs it) wrote, by sheet and
+    (row, column), later writes winning; and the message it showed."""
+    import jsonbook
+
+    from xlcustseg import main
+
+    book = jsonbook.book(path)
+    main(book)
+    names = [s.name for s in book.sheets]
+    cells: dict[str, dict[tuple[int, int], object]] = {n: {} for n in names}
+    message = ""
+    for action in book.json()["actions"]:
+        if action["func"] == "setValues":
+            sheet = cells[names[action["sheet_position"]]]
+            for i, row in enumerate(action["values"]):
+                for j, value in enumerate(row):
+                    sheet[action["start_row"] + 1 + i, action["start_column"] + 1 + j] = value
+        elif action["func"] == "alert":
+            message = action["args"][0]
+    return cells, message
+
+
+def _same(file_value: object, button_value: object) -> bool:
+    blank = (None, "")
+    if file_value in blank or button_value in blank:
+        return file_value in blank and button_value in blank
+    if isinstance(file_value, int | float) and isinstance(button_value, int | float):
+        return abs(file_value - button_value) <= 1e-9 * max(1.0, abs(file_value))
+    return file_value == button_value
+
+
+def _last_quarter() -> pd.DataFrame:
+    """An earlier customer sheet: the sample's own classes with 30 tiers moved, 10 customers missing (new now)
+    and 3 who have since gone (lost)."""
+    table = segment(pd.read_excel(ORDERS_SAMPLE, engine="openpyxl")).table[["Customer ID", "Tier", "RFM Class"]]
+    table = table.iloc[10:].reset_index(drop=True)
+    table.loc[:29, "Tier"] = table.loc[:29, "Tier"].map({"A": "C", "B": "A", "C": "B"})
+    gone = pd.DataFrame({"Customer ID": ["OLD-1", "OLD-2", "OLD-3"], "Tier": ["A", "B", "C"],
+                         "RFM Class": ["Champions", "At Risk", "Lost"]})
+    return pd.concat([table, gone], ignore_index=True).astype(object).where(lambda f: f.notna(), None)
+
+
+@pytest.mark.parametrize("case", ["compare_as_of", "previous_sheet"])
+def test_the_button_writes_the_movement_the_file_route_writes(tmp_path, case, capsys):
+    settings, extra = (({"movement.compare_as_of": "2024-06-30"}, None) if case == "compare_as_of"
+                       else ({"movement.previous": "Last quarter"}, _last_quarter()))
+    source = _with_settings(tmp_path / "orders.xlsx", settings, extra)
+    assert cli(["segment", str(source), "-o", str(tmp_path / "out.xlsx")]) == 0
+    printed = capsys.readouterr().out
+    expected = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    button, message = _button_cells(source)
+    movement_line = next(line for line in printed.splitlines() if line.startswith("Compared with"))
+    assert movement_line in message
+    if case == "previous_sheet":
+        # 30 moved (3 up, 27 down: A→C, B→A, C→B over mostly C customers); of the 10 left out, CUST-0001 has no
+        # tier now (a line without a date), so 9 are new
+        assert "3 up, 27 down" in movement_line and "9 new, 3 lost" in movement_line
+    customers = expected["Customers"]
+    headers = [c.value for c in customers[1]]
+    for header in ("Previous Tier", "Previous RFM Class", "Tier Change"):
+        col = headers.index(header) + 1
+        want = [customers.cell(r, col).value for r in range(1, customers.max_row + 1)]
+        got = [button["Customers"].get((r, col)) for r in range(1, customers.max_row + 1)]
+        assert all(_same(w, g) for w, g in zip(want, got, strict=True)), header
+        assert sum(v is not None for v in want[1:]) >= 300  # filled, not blank
+    sheet = expected["Movement"]
+    want = {(c.row, c.column): c.value for row in sheet.iter_rows() for c in row if c.value is not None}
+    got = {k: v for k, v in button["Movement"].items() if v not in (None, "")}
+    assert want.keys() == got.keys() and all(_same(want[k], got[k]) for k in want)
+    assert str(want[1, 1]).startswith("Tier movement") and any(str(v).startswith("=COUNTIFS(") for v in want.values())
+
+
+def test_a_missing_previous_sheet_stops_the_button_before_anything_is_written(tmp_path):
+    source = _with_settings(tmp_path / "orders.xlsx", {"movement.previous": "No such sheet"})
+    cells, message = _button_cells(source)
+    assert "Customers" not in cells and not any(cells.values())
+    assert message == ("Setting movement.previous = 'No such sheet' names neither a sheet of this workbook nor a "
+                       "workbook file (.xlsx).")
