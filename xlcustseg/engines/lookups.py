@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 
 from xlcustseg import schemes
-from xlcustseg.engine.strategies import combined_strategy, labels, shortest_cadence
+from xlcustseg.engine import steps
+from xlcustseg.engine.prepare import Customers
+from xlcustseg.engine.strategies import labels
+from xlcustseg.fields.reader import FieldTable
 from xlcustseg.schemes.rfm import RFM4, RFM8
 from xlcustseg.settings import Settings
 
@@ -24,8 +28,8 @@ from xlcustseg.settings import Settings
 SCHEMAS = {
     "xl_rfm": "r INT, f INT, m INT, r_high INT, f_high INT, m_high INT, rfm_key STRING, rfm_class STRING",
     "xl_lifecycle": "tenure INT, recency INT, stage STRING, lifecycle STRING",
-    "xl_strategy": "tier STRING, second STRING, strategy STRING, cadence INT",
-    "xl_nature": "customer_name STRING, customer_type STRING",
+    "xl_strategy": "tier STRING, rfm STRING, stage STRING, kind STRING, strategy STRING, cadence INT",
+    "xl_nature": "customer_name STRING, kind STRING, customer_type STRING",
 }
 
 
@@ -58,19 +62,31 @@ def lifecycle_table(days: pd.DataFrame, lang: str, settings: Settings) -> pd.Dat
     return days.assign(stage=stages, lifecycle=labels(stages, "lifecycle", lang, settings))
 
 
-def strategy_table(letters: tuple[str, ...], second_scheme: str, lang: str, settings: Settings) -> pd.DataFrame:
-    """Every (tier, secondary class) pair, blanks included → the combined strategy text and cadence.
+def strategy_table(letters: tuple[str, ...], mapping: str, secondary: str, has_kind: bool, lang: str,
+                   settings: Settings) -> pd.DataFrame:
+    """Every (tier, RFM class, lifecycle stage, customer type) combination, blanks included → the strategy
+    text and cadence that `engine.steps.strategy` gives it (the one definition of how classes combine).
 
-    Blank keys are '' (SQL joins on COALESCE(key, '')).
+    secondary: rfm or lifecycle, the class paired with the tier. Blank keys are '' (SQL joins on
+    COALESCE(key, '')).
     """
-    tiers = [*letters, None]
-    seconds = [*settings.classes(second_scheme), None]
-    pairs = pd.DataFrame(list(itertools.product(tiers, seconds)), columns=["tier", "second"], dtype=object)
-    parts = [(pairs["tier"], "tier"), (pairs["second"], second_scheme)]
-    text = combined_strategy(parts, lang, settings, show_key=(True,))
-    cadence = shortest_cadence(parts, settings)
-    return pd.DataFrame({"tier": pairs["tier"].fillna(""), "second": pairs["second"].fillna(""),
-                         "strategy": text, "cadence": cadence.astype(object).where(cadence.notna(), None)})
+    kinds = [*settings.classes("nature"), None] if has_kind else [None]
+    combos = pd.DataFrame(list(itertools.product([*letters, None], [*settings.classes(mapping), None],
+                                                 [*settings.classes("lifecycle"), None], kinds)),
+                          columns=["tier", "rfm", "stage", "kind"], dtype=object)
+    n = len(combos)
+    blank = pd.Series(None, index=combos.index, dtype=object)
+    rfm_classes = combos["rfm"] if secondary == "rfm" else blank  # all blank: strategy() pairs the lifecycle
+    customers = Customers(FieldTable(n=n), lang, None, *(pd.Series(np.nan, index=combos.index),) * 2,
+                          pd.Series(True, index=combos.index, dtype="boolean"), None)
+    rfm = steps.Rfm(blank, blank, blank, blank, rfm_classes, None, None, mapping)
+    made = steps.strategy(customers, settings, steps.Tiers(combos["tier"]), rfm, steps.Lifecycle(combos["stage"]),
+                          steps.Personality(blank), steps.Followup(blank, blank, None),
+                          steps.CustomerType(combos["kind"], "nature"))
+    keys = combos.fillna("")
+    cadence = made.cadence.astype(object).where(made.cadence.notna(), None)
+    return pd.DataFrame({"tier": keys["tier"], "rfm": keys["rfm"], "stage": keys["stage"], "kind": keys["kind"],
+                         "strategy": made.strategy, "cadence": cadence})
 
 
 def nature_table(names: pd.Series, lang: str, settings: Settings) -> pd.DataFrame:
@@ -78,5 +94,6 @@ def nature_table(names: pd.Series, lang: str, settings: Settings) -> pd.DataFram
     names = names.dropna().astype(object).reset_index(drop=True)
     keywords = {k: settings[f"nature.{k}"] for k in schemes.nature.ORDER}
     kinds = schemes.customer_nature(names, keywords, consumer_suffixes=settings["nature.consumer_suffixes"])
-    return pd.DataFrame({"customer_name": names, "customer_type": labels(kinds, "nature", lang, settings)})
+    return pd.DataFrame({"customer_name": names, "kind": kinds,
+                         "customer_type": labels(kinds, "nature", lang, settings)})
 

@@ -11,6 +11,7 @@ the output columns of SCHEMES.md, labelled in the table's language.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from xlcustseg.engines import sql
-from xlcustseg.engines.base import SHEET_ROWS, output_format
+from xlcustseg.engines.base import SHEET_ROWS, output_format, path_literal
 from xlcustseg.engines.lookups import SCHEMAS, lifecycle_table, nature_table, rfm_table, strategy_table
 from xlcustseg.fields.headers import has_cjk, match_fields
 from xlcustseg.i18n import AGGREGATE_COLUMNS, COMMA, OUTPUT_COLUMNS, all_created_headers, pick, sheet_name, text
@@ -150,9 +151,8 @@ def _register_lookups(engine: Any, plan: sql.Plan, secondary: str, lang: str, se
     engine.register("xl_rfm", rfm_table(plan.bins, mapping, lang, settings), SCHEMAS["xl_rfm"])
     days = engine.frame("SELECT DISTINCT tenure, recency FROM xl_scored WHERE complete")
     engine.register("xl_lifecycle", lifecycle_table(days, lang, settings), SCHEMAS["xl_lifecycle"])
-    second_scheme = mapping if secondary == "rfm" else "lifecycle"
-    engine.register("xl_strategy", strategy_table(plan.tier_letters, second_scheme, lang, settings),
-                    SCHEMAS["xl_strategy"])
+    engine.register("xl_strategy", strategy_table(plan.tier_letters, mapping, secondary, plan.has_name, lang,
+                                                  settings), SCHEMAS["xl_strategy"])
     if plan.has_name:
         names = engine.frame("SELECT DISTINCT customer_name FROM xl_customers WHERE customer_name IS NOT NULL")
         engine.register("xl_nature", nature_table(names["customer_name"], lang, settings), SCHEMAS["xl_nature"])
@@ -190,7 +190,7 @@ def _with_pandas(source: Path, target: Path, settings: Settings) -> EngineReport
     from xlcustseg.engine.pipeline import segment
 
     if output_format(source) == "parquet" or source.is_dir():
-        lines = pd.read_parquet(source)
+        lines = _parquet_in(source)
     else:
         lines = pd.read_csv(source, dtype=object, keep_default_na=False)
     result = segment(lines, settings)
@@ -200,10 +200,38 @@ def _with_pandas(source: Path, target: Path, settings: Settings) -> EngineReport
     if fmt_is_sheet(target):
         write_sheet(table, target, result.language)
     elif output_format(target) == "parquet":
-        table.to_parquet(target, index=False)
+        _parquet_out(table, target)
     else:
         table.to_csv(target, index=False)
     counts = result.classes["tier"].value_counts()
     letters = settings.tier_letters()
     return EngineReport("pandas", len(table), {t: int(counts.get(t, 0)) for t in letters}, result.language,
                         result.as_of, target)
+
+
+def _parquet_in(source: Path) -> pd.DataFrame:
+    """A Parquet file read by pandas (pyarrow), else by DuckDB."""
+    if importlib.util.find_spec("pyarrow"):
+        return pd.read_parquet(source)
+    con = _duckdb()
+    name = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
+    return con.execute("SELECT * FROM read_parquet(?)", [name]).df()
+
+
+def _parquet_out(table: pd.DataFrame, target: Path) -> None:
+    """A frame written as Parquet by pandas (pyarrow), else by DuckDB."""
+    if importlib.util.find_spec("pyarrow"):
+        table.to_parquet(target, index=False)
+        return
+    con = _duckdb()
+    con.register("xl_table", table)
+    con.execute(f"COPY xl_table TO {path_literal(str(target))} (FORMAT parquet)")
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise EngineError("reading or writing Parquet needs pyarrow or duckdb: pip install \"xlcustseg[duckdb]\".") \
+            from None
+    return duckdb.connect()

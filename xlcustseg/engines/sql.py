@@ -141,9 +141,9 @@ def classes(has_nature: bool, secondary: str, note: str) -> str:
     secondary: rfm or lifecycle, the class combined with the tier in the strategy text;
     note: the note of a customer left without aggregates.
     """
-    nature = "y.customer_type" if has_nature else "CAST(NULL AS STRING)"
+    nature, kind = ("y.customer_type", "y.kind") if has_nature else ("CAST(NULL AS STRING)", "''")
     nature_join = "LEFT JOIN xl_nature y ON y.customer_name = h.customer_name " if has_nature else ""
-    second = "q.rfm_key" if secondary == "rfm" else "l.stage"
+    rfm = "COALESCE(q.rfm_key, '')" if secondary == "rfm" else "''"
     return (
         "SELECT h.customer_id, h.customer_name, date_from_unix_date(h.first_day) AS first_date, "
         "date_from_unix_date(h.last_day) AS last_date, h.orders, h.revenue, h.recency, h.tier, h.r, h.f, h.m, "
@@ -156,7 +156,8 @@ def classes(has_nature: bool, secondary: str, note: str) -> str:
         "AND q.f_high = h.f_high AND q.m_high = h.m_high "
         "LEFT JOIN xl_lifecycle l ON l.tenure = h.tenure AND l.recency = h.recency "
         f"{nature_join}"
-        f"LEFT JOIN xl_strategy s ON s.tier = COALESCE(h.tier, '') AND s.second = COALESCE({second}, '')"
+        f"LEFT JOIN xl_strategy s ON s.tier = COALESCE(h.tier, '') AND s.rfm = {rfm} "
+        f"AND s.stage = COALESCE(l.stage, '') AND s.kind = COALESCE({kind}, '')"
     )
 
 
