@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     seg.add_argument("--compare-as-of", metavar="DATE",
                      help="order lines: compare with the same orders as of DATE (only orders up to DATE), "
                           "as --previous does")
+    seg.add_argument("--engine", choices=("duckdb", "spark", "pandas"),
+                     help="order lines in a .parquet/.csv/.csv.gz file: the engine (default: duckdb when "
+                          "installed); see docs/engines.md")
     seg.set_defaults(run=_segment)
 
     clu = commands.add_parser("cluster", help="segment and add self-describing clusters (K-means on R, F, M)",
@@ -289,7 +292,25 @@ def default_output(path: Path, language: str) -> Path:
     return path.with_name(f"{path.stem}_{tag}{suffix}")
 
 
+def _segment_file(args: argparse.Namespace) -> int:
+    """Order lines in Parquet/CSV (or --engine duckdb/spark): xlcustseg.engines, not the workbook route."""
+    from xlcustseg.engines.command import run
+    from xlcustseg.engines.run import EngineError
+
+    try:
+        report = run(args.input, args.output, args.engine, _overrides(args))
+    except EngineError as exc:
+        raise CommandError(str(exc)) from None
+    print(report.message())
+    print(f"Output: {report.target}")
+    return 0
+
+
 def _segment(args: argparse.Namespace) -> int:
+    from xlcustseg.engines.command import wants_engine
+
+    if wants_engine(args.input, getattr(args, "engine", None)) and not getattr(args, "extra", None):
+        return _segment_file(args)
     from xlcustseg.workbook.files import dropped_parts, open_book, save_atomic
     from xlcustseg.workbook.run import WorkbookError, segment_book
 
