@@ -265,9 +265,12 @@ def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
 def custscore(components: Cells, weights: Cells) -> list[list[Any]]:
     """价值评分 0–100: weighted mean of the components' percentile ranks."""
     block = _used_block(Grid.of(components))
-    w = parse_numbers(pd.Series(Grid.of(weights).values.ravel(), dtype=object)).values.dropna().tolist()
-    if len(w) != block.shape[1] or any(x < 0 or not np.isfinite(x) for x in w):
-        return [[error_text("#VALUE!", "权重个数须与列数相同且为非负数", "one non-negative weight per column")]]
+    read = parse_numbers(pd.Series(Grid.of(weights).values.ravel(), dtype=object))
+    w = read.values[(read.values.notna() | read.unreadable).to_numpy()].tolist()  # an unreadable weight: NaN
+    if len(w) != block.shape[1] or not all(np.isfinite(x) and x >= 0 for x in w) or max(w, default=0) <= 0:
+        return [[error_text("#VALUE!", "参数 weights：每列一个有限的非负权重，不能全为 0",
+                            "argument weights: one finite, non-negative weight per column, not all 0")]]
+    w = [x / max(w) for x in w]  # relative weights: weights of 1e308 add up without overflowing to inf
     parsed = [parse_numbers(pd.Series(block[:, j], dtype=object)) for j in range(block.shape[1])]
     score = schemes.weighted_score({j: p.values for j, p in enumerate(parsed)}, dict(enumerate(w)))
     answers = score.round(2).astype(object)

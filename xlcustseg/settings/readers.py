@@ -7,15 +7,15 @@ names the setting and the cell around that reason.
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from xlcustseg.fields.values import parse_dates, parse_numbers, parse_yes_no
+from xlcustseg.fields.values import FIRST_DATE, LAST_DATE, parse_dates, parse_numbers, parse_yes_no
 
 _SPLIT = re.compile(r"\s*[,，、;；|\n]\s*")
 
@@ -27,16 +27,24 @@ def _items(value: Any) -> list[str]:
 
 
 def _scalar_number(value: Any) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+    """A number as a cell holds or a person types it; NaN and infinite numbers (nan, inf, 1e309) are refused."""
+    number = _any_number(value)
+    if not math.isfinite(number):
+        raise ValueError("is not a finite number")
+    return number
+
+
+def _any_number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     try:
         return float(str(value).strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     parsed = parse_numbers(pd.Series([value], dtype=object))
     number = parsed.values.iloc[0]
     if pd.isna(number):
-        raise ValueError("is not a number")
+        raise ValueError("is not a number" if parsed.problems.iloc[0] != "not_finite" else "is not a finite number")
     return float(number)
 
 
@@ -142,10 +150,12 @@ def mapping(value: Any) -> dict[str, str]:
 
 
 def weights(value: Any) -> dict[str, float]:
-    """`revenue=40, orders=20` → {'revenue': 40.0, 'orders': 20.0} (non-negative, not all zero)."""
+    """`revenue=40, orders=20` → {'revenue': 40.0, 'orders': 20.0} (non-negative, not all zero, a finite sum)."""
     result = {k: _scalar_number(v) for k, v in mapping(value).items()}
     if not result or any(w < 0 for w in result.values()) or sum(result.values()) <= 0:
         raise ValueError("must be field=weight pairs with positive weights")
+    if not math.isfinite(sum(result.values())):  # 1e308 + 1e308: the score's sums would be inf
+        raise ValueError("must be weights whose sum is a finite number")
     return result
 
 
@@ -170,12 +180,12 @@ def as_of(value: Any) -> str | pd.Timestamp:
     """'auto', 'today' or a date (any form a cell may hold)."""
     if str(value).strip().lower() in ("auto", "today", ""):
         return str(value).strip().lower() or "auto"
-    if isinstance(value, _dt.date | pd.Timestamp):
-        return pd.Timestamp(value).normalize()
-    parsed = parse_dates(pd.Series([value], dtype=object)).values.iloc[0]
-    if pd.isna(parsed):
+    parsed = parse_dates(pd.Series([value], dtype=object))
+    if parsed.problems.iloc[0] == "date_out_of_range":
+        raise ValueError(f"must be a date from {FIRST_DATE.year} to {LAST_DATE.year}")
+    if pd.isna(parsed.values.iloc[0]):
         raise ValueError("must be a date, 'auto' (latest purchase in the data) or 'today'")
-    return pd.Timestamp(parsed).normalize()
+    return pd.Timestamp(parsed.values.iloc[0]).normalize()
 
 
 def auto_yes_no(value: Any) -> bool | str:
