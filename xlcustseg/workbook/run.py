@@ -6,38 +6,57 @@ computes everything first — settings, table, segmentation, clusters — then
 writes the class columns, the settings sheet and the summary sheet, and answers
 with a frozen `RunReport` of what it wrote where. The `SegmentResult` is never
 changed: clusters travel beside it, as their own value.
+
+Nothing of the user's is overwritten. What the run wrote is found again by a
+record it keeps on its settings sheet (a block headed `RECORD_MARK` right of
+the settings table: the summary and customers sheets, and per data sheet the
+header row and each column we wrote), never by a header or sheet name alone.
+A user column with one of our headers keeps its place and ours is written
+beside it as `<header> (xlcustseg)`; a user sheet with one of our sheet names
+is kept and ours is `<name> (xlcustseg)`; the input sheet is never an output.
+A workbook written by a version without the record is read as ours where it
+is unmistakable: a settings sheet headed as we head it (Key/Value/Description)
+marks an earlier output, whose summary and customers sheets are then ours by
+name, and whose columns are ours where the whole block of our headers stands
+in our order. Our columns never go into a merged range (they move right of
+it) nor past column XFD (the run refuses).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from xlcustseg.cells import cell_name
 from xlcustseg.engine import SegmentationError, SegmentResult, segment
 from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
     COMMA,
+    OURS_SUFFIX,
     OUTPUT_COLUMNS,
+    RECORD_MARK,
     REVENUE_VALUE,
+    SETTINGS_HEADERS,
     SHEETS,
     pick,
     sheet_name,
     text,
 )
-from xlcustseg.settings import Settings, SettingsError
+from xlcustseg.settings import OPTIONS, Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
 from xlcustseg.workbook.port import ChartSpec, SheetData, WorkbookPort, column_letter
 from xlcustseg.workbook.record import RecordingBook, Written
 from xlcustseg.workbook.summary_sheet import DataColumns, fill_summary
 
 MOVED_WARNING = 0.20  # warn when a re-run moves more than this share of customers between tiers
+LAST_COLUMN = 16_384  # XFD, Excel's last column
 _FORMATS = {"next_contact": "yyyy-mm-dd", "cadence": "0", "r": "0", "f": "0", "m": "0",
             "revenue_value": "#,##0.00"}
 
@@ -55,6 +74,34 @@ class Clusters:
 
 
 @dataclass(frozen=True)
+class Record:
+    """What earlier runs wrote where, as the record on our settings sheet says (empty: no record found).
+
+    settings_sheet: the sheet holding the record; summary_sheet, customers_sheet:
+    our summary and (order lines) customers sheets; columns: per data sheet, its
+    header row and each output key's column.
+    """
+
+    settings_sheet: str = ""
+    summary_sheet: str = ""
+    customers_sheet: str = ""
+    columns: Mapping[str, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
+
+    def sheets(self) -> set[str]:
+        """The sheets the record names as ours."""
+        return {n for n in (self.settings_sheet, self.summary_sheet, self.customers_sheet) if n}
+
+
+@dataclass(frozen=True)
+class Found:
+    """What is ours in the workbook before the run: the record, or an earlier output without one (legacy)."""
+
+    record: Record
+    legacy: bool
+    settings_source: str | None  # the sheet the settings are read from (ours, or a settings table the user made)
+
+
+@dataclass(frozen=True)
 class Placed:
     """Where the class columns went: the sheet, each output key's column, the data rows, the tiers moved."""
 
@@ -63,6 +110,7 @@ class Placed:
     first_row: int
     last_row: int
     moved_share: float | None = None
+    header_row: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +127,8 @@ class RunReport:
       run (None on a first run).
     clusters: the clusters when the cluster.enabled setting is on, else None.
     written: every write in order (sheet, kind, cells, label); charts: the charts added.
+    cell_notes: notes the run added about cells of the sheet itself (a Table's
+      totals row left out, formulas without a saved result), each naming its cell.
     """
 
     result: SegmentResult
@@ -93,13 +143,14 @@ class RunReport:
     clusters: Clusters | None
     written: tuple[Written, ...]
     charts: tuple[ChartSpec, ...]
+    cell_notes: tuple[str, ...] = ()
 
     def on(self, sheet: str) -> tuple[Written, ...]:
         """The writes on one sheet, in order."""
         return tuple(w for w in self.written if w.sheet == sheet)
 
     def message(self) -> str:
-        """A few lines for the user: customers per tier and the Pareto statement."""
+        """A few lines for the user: customers per tier, the Pareto statement, how many rows and cells were noted."""
         tiers = self.result.summary.tiers
         lang = self.result.language
         per_tier = pick(COMMA, lang).join(f"{t} {n}" for t, n in zip(tiers["tier"], tiers["customers"], strict=True))
@@ -110,6 +161,8 @@ class RunReport:
         noted = int(self.result.classes["notes"].notna().sum())
         if noted:
             lines.append(text("run_noted", lang, rows=noted))
+        if self.cell_notes:
+            lines.append(text("run_cell_notes", lang, count=len(self.cell_notes), first=self.cell_notes[0]))
         return "\n".join(lines)
 
 
@@ -121,33 +174,135 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     `progress` is called with each stage's name: read, segment, write, summary.
     """
     step = progress or (lambda _name: None)
-    sheet = _input_sheet(book, sheet)
-    settings = _settings(book, overrides or {})
+    found = _found(book)
+    sheet = _input_sheet(book, sheet, found)
+    settings = _settings(book, overrides or {}, found.settings_source)
     step("read")
-    whole, data, frame = _table(book, sheet)
+    whole, data, frame = _table(book, sheet, found.record)
     step("segment")
     result = _segment(frame, settings, data, sheet)
     clusters = _cluster(result, frame, settings) if settings["cluster.enabled"] else None
+    lang = result.language
+    notes = _cell_notes(whole, data, result)
+    names = _output_sheets(book, sheet, found, lang, result.kind == "orders")
     step("write")
     log = RecordingBook(book)
-    placed = (_write_customer_sheet(log, sheet, result, clusters) if result.kind == "orders"
-              else _write_columns(log, sheet, whole, data, result, clusters))
-    settings_sheet = _write_settings(log, settings, result.language)
+    placed = (_write_customer_sheet(log, names["customers"], sheet, result, clusters) if result.kind == "orders"
+              else _write_columns(log, sheet, whole, data, result, clusters, found, notes))
+    settings_sheet = _write_settings(log, settings, lang, names["settings"],
+                                     _new_record(found.record, names, placed, sheet, result.kind))
     step("summary")
-    summary_sheet = _summary(log, placed, result, clusters)
+    summary_sheet = _summary(log, names["summary"], placed, result, clusters)
     return RunReport(result, sheet, placed.sheet, settings_sheet, summary_sheet, MappingProxyType(dict(placed.columns)),
                      placed.first_row, placed.last_row, placed.moved_share, clusters, tuple(log.written),
-                     tuple(log.charts))
+                     tuple(log.charts), tuple(n for row in sorted(notes) for n in notes[row]))
 
 
-# ---------------------------------------------------------------- reading and computing
-def _input_sheet(book: WorkbookPort, sheet: str | None) -> str:
-    """The sheet asked for, else the active one unless it is one of ours, else the first that is not."""
-    ours = {n for key in ("settings", "summary") for n in SHEETS[key]}  # never a data sheet
-    sheet = sheet or _data_sheet(book, ours)
-    if sheet not in book.sheet_names():
-        raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
-    return sheet
+# ---------------------------------------------------------------- what is ours
+def _found(book: WorkbookPort) -> Found:
+    """Our record (on a settings sheet holding RECORD_MARK), else whether this is an earlier output without one."""
+    candidates = [n for n in book.sheet_names() if _named_as(n, "settings")]
+    tables: list[str] = []
+    legacy = False
+    for name in candidates:
+        rows = book.read(name).rows
+        record = _parse_record(name, rows)
+        if record is not None:
+            return Found(record, False, name)
+        if _is_settings_table(rows):
+            tables.append(name)
+            legacy = legacy or _headed_as_ours(rows)
+    return Found(Record(), legacy, tables[0] if tables else None)
+
+
+def _named_as(name: str, kind: str) -> bool:
+    """A sheet named as one of ours of this kind: the name in either language, or it with our suffix."""
+    return any(name == base or name.startswith(base + OURS_SUFFIX.rstrip(")")) for base in SHEETS[kind])
+
+
+def _is_settings_table(rows: list[list[Any]]) -> bool:
+    """A key/value table with at least one key we know (a user's sheet named 设置/Settings otherwise)."""
+    return bool(set(read_settings_table(rows).values) & set(OPTIONS))
+
+
+def _headed_as_ours(rows: list[list[Any]]) -> bool:
+    """A settings sheet with the header row our settings sheet has (key, value, description): written by us."""
+    first = next((r for r in rows if any(v is not None for v in r)), [])
+    wanted = [SETTINGS_HEADERS[k] for k in ("key", "value", "description")]
+    return len(first) >= 3 and any(list(first[:3]) == [pick(h, lang) for h in wanted] for lang in ("zh", "en"))
+
+
+def _record_start(rows: list[list[Any]]) -> tuple[int, int] | None:
+    """(row, column) index of RECORD_MARK in the read rows, if there."""
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value == RECORD_MARK:
+                return i, j
+    return None
+
+
+def _parse_record(settings_sheet: str, rows: list[list[Any]]) -> Record | None:
+    """The record below RECORD_MARK: rows of (what, sheet[, header row, columns]) until a blank."""
+    start = _record_start(rows)
+    if start is None:
+        return None
+    i, j = start
+    sheets: dict[str, str] = {}
+    columns: dict[str, tuple[int, Mapping[str, int]]] = {}
+    for row in rows[i + 1:]:
+        cells = [*row[j:j + 4], None, None, None, None][:4]
+        if cells[0] is None:
+            break
+        if cells[0] == "columns" and isinstance(cells[2], int | float) and isinstance(cells[3], str):
+            columns[str(cells[1])] = (int(cells[2]), MappingProxyType(_parse_columns(cells[3])))
+        elif cells[0] in ("summary", "customers") and cells[1] is not None:
+            sheets[str(cells[0])] = str(cells[1])
+    return Record(settings_sheet, sheets.get("summary", ""), sheets.get("customers", ""), MappingProxyType(columns))
+
+
+def _parse_columns(value: str) -> dict[str, int]:
+    """'tier=I, r=J' → {'tier': 9, 'r': 10} (a part that does not read is left out)."""
+    out: dict[str, int] = {}
+    for part in value.split(","):
+        key, _, letters = part.strip().partition("=")
+        if letters.isascii() and letters.isalpha():
+            out[key] = _column_number(letters)
+    return out
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _new_record(old: Record, names: Mapping[str, str], placed: Placed, sheet: str, kind: str) -> list[list[Any]]:
+    """The record's rows after this run: our sheets, and every data sheet's columns (this one's replaced)."""
+    columns = dict(old.columns)
+    if kind == "customers":
+        columns[sheet] = (placed.header_row, placed.columns)
+    rows: list[list[Any]] = [["summary", names["summary"]]]
+    if kind == "orders" or old.customers_sheet:
+        rows.append(["customers", placed.sheet if kind == "orders" else old.customers_sheet])
+    for name, (header_row, cols) in columns.items():
+        rows.append(["columns", name, header_row,
+                     ", ".join(f"{k}={column_letter(c)}" for k, c in sorted(cols.items(), key=lambda kv: kv[1]))])
+    return rows
+
+
+def _input_sheet(book: WorkbookPort, sheet: str | None, found: Found) -> str:
+    """The sheet asked for (never one the record names as ours), else the active one unless it is ours, else the
+    first that is not."""
+    ours = found.record.sheets()
+    if sheet is not None:
+        if sheet not in book.sheet_names():
+            raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
+        if sheet in ours or sheet == found.settings_source:
+            raise WorkbookError(text("our_sheet", "en", sheet=sheet))
+        return sheet
+    maybe_ours = ours | {n for n in book.sheet_names() if _named_as(n, "settings") or _named_as(n, "summary")}
+    return _data_sheet(book, maybe_ours)
 
 
 def _data_sheet(book: WorkbookPort, ours: set[str]) -> str:
@@ -160,18 +315,45 @@ def _data_sheet(book: WorkbookPort, ours: set[str]) -> str:
     return others[0]
 
 
-def _settings(book: WorkbookPort, overrides: Mapping[str, Any]) -> Settings:
+def _output_sheets(book: WorkbookPort, sheet: str, found: Found, lang: str, orders: bool) -> dict[str, str]:
+    """The names our settings, summary and customers sheets take: ours again, else a name no sheet of the user has."""
+    record, taken = found.record, set(book.sheet_names())
+    names: dict[str, str] = {}
+    recorded = {"settings": found.settings_source or "", "summary": record.summary_sheet,
+                "customers": record.customers_sheet}
+    for kind in ("settings", "summary", "customers"):
+        mine = recorded[kind] if recorded[kind] in taken and recorded[kind] != sheet else ""
+        if not mine and found.legacy and kind != "settings":
+            mine = next((n for n in SHEETS[kind] if n in taken and n != sheet), "")
+        names[kind] = mine or _free_name(sheet_name(kind, lang), taken | set(names.values()))
+    return names
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    """`base` if no sheet has it, else `base (xlcustseg)`, `base (xlcustseg 2)` …"""
+    if base not in taken:
+        return base
+    for i in range(1, 100):
+        name = base + (OURS_SUFFIX if i == 1 else OURS_SUFFIX[:-1] + f" {i})")
+        if name not in taken:
+            return name
+    raise WorkbookError(f"The workbook has no free name for xlcustseg's sheet '{base}'.")
+
+
+# ---------------------------------------------------------------- reading and computing
+def _settings(book: WorkbookPort, overrides: Mapping[str, Any], source: str | None) -> Settings:
     """The settings sheet's values (a bad one named by its cell), then the overrides on top."""
-    existing = [n for n in SHEETS["settings"] if n in book.sheet_names()]
     values: dict[str, Any] = {}
-    if existing:
-        data = book.read(existing[0])
-        table = read_settings_table(data.rows)
+    if source is not None:
+        data = book.read(source)
+        start = _record_start(data.rows)
+        rows = data.rows if start is None else [r[:start[1]] for r in data.rows]  # the record is not a setting
+        table = read_settings_table(rows)
         values = table.values
         try:
             Settings(values)
         except SettingsError as exc:
-            cell = f"{existing[0]}!{column_letter(data.first_col + 1)}{data.first_row + table.rows.get(exc.key, 0)}"
+            cell = f"{source}!{column_letter(data.first_col + 1)}{data.first_row + table.rows.get(exc.key, 0)}"
             raise WorkbookError(f"Setting {exc.key} in cell {cell} is not usable: {exc.reason}.") from None
     try:
         return Settings({**values, **overrides})
@@ -179,13 +361,24 @@ def _settings(book: WorkbookPort, overrides: Mapping[str, Any]) -> Settings:
         raise WorkbookError(f"Setting {exc.key} = {exc.value!r} is not usable: {exc.reason}.") from None
 
 
-def _table(book: WorkbookPort, sheet: str) -> tuple[SheetData, SheetData, pd.DataFrame]:
-    """The whole sheet, its table part (the Excel Table, if any) and that part as a frame."""
+def _table(book: WorkbookPort, sheet: str, record: Record) -> tuple[SheetData, SheetData, pd.DataFrame]:
+    """The whole sheet, its table part (the Excel Table, if any, without its totals row) and that part as a
+    frame, where the columns the record names as ours are blank (never read as the user's data)."""
     whole = book.read(sheet)
     data = whole.table()
+    if data.table_totals and data.rows:
+        data = SheetData(data.rows[:-1], data.first_row, data.first_col, data.table_name, data.table_bounds,
+                         True, data.no_result)
     if not data.rows or all(all(v is None or str(v).strip() == "" for v in r) for r in data.rows):
         raise WorkbookError(f"Sheet '{sheet}' is empty.")
-    return whole, data, pd.DataFrame(data.rows, dtype=object)
+    frame = pd.DataFrame(data.rows, dtype=object)
+    header_row, columns = record.columns.get(sheet, (0, {}))
+    header = whole.row_values(header_row)
+    for key, col in columns.items():
+        j = col - data.first_col
+        if 0 <= j < frame.shape[1] and _is_ours(key, _at(header, col - whole.first_col)):
+            frame[j] = None
+    return whole, data, frame
 
 
 def _segment(frame: pd.DataFrame, settings: Settings, data: SheetData, sheet: str) -> SegmentResult:
@@ -228,6 +421,23 @@ def _cluster_features(result: SegmentResult, frame: pd.DataFrame, settings: Sett
     return features
 
 
+def _cell_notes(whole: SheetData, data: SheetData, result: SegmentResult) -> dict[int, list[str]]:
+    """Notes on cells of the sheet, by sheet row: the Table's totals row (left out), and formulas without a saved
+    result in the columns the table is read from."""
+    lang = result.language
+    notes: dict[int, list[str]] = {}
+    if data.table_totals and data.table_bounds:
+        _, c0, r1, _ = data.table_bounds
+        notes.setdefault(r1, []).append(text("totals_row", lang, cell=cell_name(r1, c0)))
+    header_row = data.first_row + (result.layout.header_row or 0)
+    used = {data.first_col + j for j in result.layout.fields.values()}
+    last = data.first_row + len(data.rows) - 1
+    for row, col in sorted(whole.no_result):
+        if header_row < row <= last and col in used:
+            notes.setdefault(row, []).append(text("formula_no_result", lang, cell=cell_name(row, col)))
+    return notes
+
+
 # ---------------------------------------------------------------- writing the class columns
 def _output_keys(lang: str, clustered: bool) -> list[tuple[str, str]]:
     """(output key, header) of every column we write beside the table, in order."""
@@ -238,27 +448,46 @@ def _output_keys(lang: str, clustered: bool) -> list[tuple[str, str]]:
     return keys
 
 
-def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData,
-                   result: SegmentResult, clusters: Clusters | None) -> Placed:
-    """Our columns: found again by header on the header row, else added right of everything used."""
+def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, result: SegmentResult,
+                   clusters: Clusters | None, found: Found, notes: Mapping[int, list[str]]) -> Placed:
+    """Our columns: where the record (or an earlier output's block) has them, else right of everything used."""
     header_index = result.layout.header_row or 0
     header_row = data.first_row + header_index
     n_rows = len(data.rows) - header_index - 1
+    span = max([n_rows, *(r - header_row for r in notes)])  # a totals row below the data gets its note
     keys = _output_keys(result.language, clusters is not None)
-    columns, found = _places(whole, data, header_row, n_rows, keys)
+    recorded = _recorded(found, sheet, header_row)
+    columns, headers, ours = _places(book, sheet, whole, data, header_row, span, keys, recorded, found.legacy)
     source = np.asarray(result.source_rows) - header_index - 1  # table row -> position under the header
-    previous = _column_below(whole, header_row, n_rows, columns["tier"]) if "tier" in found else None
+    previous = _column_below(whole, header_row, n_rows, columns["tier"]) if "tier" in ours else None
     values = _column_values(result, clusters)
     written: dict[int, tuple[list[Any], str | None]] = {}
-    for key, header in keys:
-        full = np.full(n_rows, None, dtype=object)
+    for key, _header in keys:
+        full = np.full(span, None, dtype=object)
         full[source] = values[key]
-        written[columns[key]] = ([header, *full], _FORMATS.get(key))
+        if key == "notes":
+            _add_notes(full, notes, header_row, result.language)
+        written[columns[key]] = ([headers[key], *full], _FORMATS.get(key))
     for first, run in _adjacent(written):
         book.write_columns(sheet, header_row, first, [v for v, _ in run], [f for _, f in run])
     if data.table_bounds and min(columns.values()) == data.table_bounds[3] + 1:  # adjacent: join the Table
-        book.extend_table(sheet, data.table_name, max(columns.values()), [h for _, h in keys])
-    return Placed(sheet, columns, header_row + 1, header_row + max(n_rows, 1), _moved(previous, source, result))
+        book.extend_table(sheet, data.table_name, max(columns.values()), [headers[k] for k, _ in keys])
+    return Placed(sheet, columns, header_row + 1, header_row + max(n_rows, 1), _moved(previous, source, result),
+                  header_row)
+
+
+def _recorded(found: Found, sheet: str, header_row: int) -> Mapping[str, int] | None:
+    """The columns the record has for this sheet and header row (None: the record says nothing of them)."""
+    row, columns = found.record.columns.get(sheet, (0, {}))
+    return columns if columns and row == header_row else None
+
+
+def _add_notes(full: np.ndarray, notes: Mapping[int, list[str]], header_row: int, lang: str) -> None:
+    """Our notes about cells, after the row's own notes (in place)."""
+    separator = "；" if lang == "zh" else "; "
+    for row, texts in notes.items():
+        i = row - header_row - 1
+        full[i] = separator.join([*([full[i]] if isinstance(full[i], str) and full[i] else []), *texts])
 
 
 def _adjacent(by_column: dict[int, Any]) -> list[tuple[int, list[Any]]]:
@@ -272,21 +501,73 @@ def _adjacent(by_column: dict[int, Any]) -> list[tuple[int, list[Any]]]:
     return runs
 
 
-def _places(whole: SheetData, data: SheetData, header_row: int, n_rows: int,
-            keys: Sequence[tuple[str, str]]) -> tuple[dict[str, int], set[str]]:
-    """Each key's column (found by its header, or the next free one) and the keys found on the sheet."""
-    known = {_exact(h): whole.first_col + j for j, h in enumerate(whole.row_values(header_row)) if h is not None}
-    next_col = max(whole.last_col(header_row, header_row + n_rows), data.first_col) + 1
+def _places(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, header_row: int, span: int,
+            keys: Sequence[tuple[str, str]], recorded: Mapping[str, int] | None,
+            legacy: bool) -> tuple[dict[str, int], dict[str, str], set[str]]:
+    """Each key's column and header, and the keys found again as ours.
+
+    Ours: the columns the record names whose header is still one of ours; with
+    no record for this sheet, an earlier output's block (our headers side by side
+    in our order). Every other key takes the next free column right of what is
+    used, past any merged range over our rows, never past XFD. A header a user
+    column already has gets OURS_SUFFIX.
+    """
+    header = whole.row_values(header_row)
+    blocked = _merged_columns(book.merged_ranges(sheet), header_row, header_row + span)
+    found = _ours_on_sheet(header, whole.first_col, keys, recorded, legacy)
+    found = {k: c for k, c in found.items() if c not in blocked}
+    theirs = {_exact(h) for j, h in enumerate(header) if h is not None and whole.first_col + j not in found.values()}
+    next_col = max(whole.last_col(header_row, header_row + span), data.first_col) + 1
     columns: dict[str, int] = {}
-    found: set[str] = set()
-    for key, header in keys:
-        col = known.get(_exact(header)) or _other_language(key, known)
-        if col is None:
-            col, next_col = next_col, next_col + 1
-        else:
-            found.add(key)
-        columns[key] = col
-    return columns, found
+    for key, _header in keys:
+        if key in found:
+            columns[key] = found[key]
+            continue
+        while next_col in blocked:
+            next_col += 1
+        columns[key], next_col = next_col, next_col + 1
+    if max(columns.values()) > LAST_COLUMN:
+        raise WorkbookError(text("column_limit", "en", sheet=sheet, count=len(keys)))
+    headers = {key: h + OURS_SUFFIX if _exact(h) in theirs else h for key, h in keys}
+    return columns, headers, set(found)
+
+
+def _merged_columns(merged: Sequence[tuple[int, int, int, int]], first_row: int, last_row: int) -> set[int]:
+    """The columns a merged range covers over rows first_row … last_row."""
+    return {c for r0, c0, r1, c1 in merged if r0 <= last_row and r1 >= first_row for c in range(c0, c1 + 1)}
+
+
+def _ours_on_sheet(header: list[Any], first_col: int, keys: Sequence[tuple[str, str]],
+                   recorded: Mapping[str, int] | None, legacy: bool) -> dict[str, int]:
+    """Our columns on the header row: by the record, else (an earlier output) our whole block in our order."""
+    if recorded is not None:
+        return {k: c for k, c in recorded.items() if any(k == key for key, _ in keys)
+                and _is_ours(k, _at(header, c - first_col))}
+    if not legacy:
+        return {}
+    block = [k for k, _ in keys if k != "cluster"]
+    for j in range(len(header)):
+        if all(_is_ours(k, _at(header, j + i)) for i, k in enumerate(block)):
+            found = {k: first_col + j + i for i, k in enumerate(block)}
+            after = j + len(block)
+            if any(k == "cluster" for k, _ in keys) and _is_ours("cluster", _at(header, after)):
+                found["cluster"] = first_col + after
+            return found
+    return {}
+
+
+def _at(values: list[Any], j: int) -> Any:
+    return values[j] if 0 <= j < len(values) else None
+
+
+def _is_ours(key: str, header: Any) -> bool:
+    """The header one of ours for `key`: in either language, with or without OURS_SUFFIX."""
+    if header is None:
+        return False
+    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN):
+        if k == key:
+            return _exact(header) in {_exact(h + s) for h in (zh, en) for s in ("", OURS_SUFFIX)}
+    return False
 
 
 def _column_below(whole: SheetData, header_row: int, n_rows: int, col: int) -> list[Any]:
@@ -307,16 +588,8 @@ def _column_values(result: SegmentResult, clusters: Clusters | None) -> dict[str
     return values
 
 
-def _other_language(key: str, known: dict[str, int]) -> int | None:
-    """A column we wrote earlier in the other language (the language setting changed)."""
-    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE):
-        if k == key:
-            return known.get(_exact(zh)) or known.get(_exact(en))
-    return None
-
-
 def _exact(header: Any) -> str:
-    """Our own headers are found again as written (only width, case and spaces may differ)."""
+    """Headers compared as written (only width, case and spaces may differ)."""
     return unicodedata.normalize("NFKC", str(header)).strip().lower()
 
 
@@ -329,13 +602,10 @@ def _moved(previous: list[Any] | None, source: np.ndarray, result: SegmentResult
     return float((before[both] != after[both]).mean()) if both.any() else None
 
 
-def _write_customer_sheet(book: WorkbookPort, sheet: str, result: SegmentResult,
+def _write_customer_sheet(book: WorkbookPort, name: str, sheet: str, result: SegmentResult,
                           clusters: Clusters | None) -> Placed:
-    """Order lines: one row per customer on our own sheet (rebuilt on every run)."""
+    """Order lines: one row per customer on our own sheet `name` (rebuilt on every run)."""
     lang = result.language
-    name = sheet_name("customers", lang)
-    if name == sheet:  # the order lines themselves sit on a sheet of that name
-        name = f"{name} ({'分层' if lang == 'zh' else 'segmented'})"
     book.replace_sheet(name, after=sheet)
     table = result.table
     written = [(str(column), table[column]) for column in table.columns]
@@ -348,28 +618,25 @@ def _write_customer_sheet(book: WorkbookPort, sheet: str, result: SegmentResult,
     columns = {k: positions[pick((zh, en), lang)] for k, zh, en in (*OUTPUT_COLUMNS, CLUSTER_COLUMN)
                if pick((zh, en), lang) in positions}
     columns["revenue_value"] = positions[pick(AGGREGATE_COLUMNS[3][1:], lang)]
-    return Placed(name, columns, 2, 1 + max(len(table), 1))
+    return Placed(name, columns, 2, 1 + max(len(table), 1), header_row=1)
 
 
-def _write_settings(book: WorkbookPort, settings: Settings, lang: str) -> str:
-    """The settings sheet, rebuilt with every setting's value as text (the user's sheet name is kept)."""
-    name = sheet_name("settings", lang)
-    for other in SHEETS["settings"]:
-        if other in book.sheet_names() and other != name:
-            name = other
+def _write_settings(book: WorkbookPort, settings: Settings, lang: str, name: str,
+                    record: Sequence[Sequence[Any]]) -> str:
+    """The settings sheet `name`, rebuilt with every setting's value as text, and our record right of it."""
     book.replace_sheet(name)
     table = settings.to_table(lang, descriptions=True)
     for j, column in enumerate(table.columns):  # column by column: values stay text, never formulas
         book.write_column(name, 1, j + 1, [column, *table[column].astype(object).tolist()])
+    start = len(table.columns) + 2
+    rows = [[RECORD_MARK, text("record_title", lang)], *record]
+    for j in range(max(len(r) for r in rows)):
+        book.write_column(name, 1, start + j, [r[j] if j < len(r) else None for r in rows])
     return name
 
 
-def _summary(book: WorkbookPort, placed: Placed, result: SegmentResult, clusters: Clusters | None) -> str:
-    """The summary sheet (the user's sheet name kept), with a warning when many tiers moved."""
-    name = sheet_name("summary", result.language)
-    for other in SHEETS["summary"]:
-        if other in book.sheet_names():
-            name = other
+def _summary(book: WorkbookPort, name: str, placed: Placed, result: SegmentResult, clusters: Clusters | None) -> str:
+    """The summary sheet `name`, with a warning when many tiers moved."""
     columns = DataColumns(placed.sheet, placed.first_row, placed.last_row, dict(placed.columns))
     extra = []
     if placed.moved_share is not None and placed.moved_share > MOVED_WARNING:

@@ -1,0 +1,326 @@
+"""Nothing of the user's is lost to where the run puts things (issue #15, "nothing of the user's lost").
+
+Every workbook is made here. The placement rules run on the file route (the
+command line's adapter, saved and opened again) and on xlwings' JSON book (the
+engine of xlwings Lite and Server): a user column with one of our headers keeps
+its place and values, ours are found again by the record on our settings sheet
+(or, in an output of an earlier version, by our whole block of headers in our
+order), a user sheet with one of our names is kept, the input sheet is never an
+output. Merged ranges, an Excel Table's totals row and formulas without a saved
+result are file cases (the JSON book has neither merges nor uncalculated
+formulas in what a client sends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonbook
+import openpyxl
+import pytest
+from openpyxl.worksheet.table import Table
+
+from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK
+from xlcustseg.workbook.files import open_book
+from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
+from xlcustseg.workbook.run import LAST_COLUMN, WorkbookError, segment_book
+from xlcustseg.workbook.xlwings_book import XlwingsBook
+
+HEADERS = ["Customer ID", "Customer", "Revenue", "Orders", "Last purchase"]
+N = 12
+
+
+def customers(ws: Any, extra: dict[str, Callable[[int], Any]] | None = None, first_col: int = 1) -> None:
+    """N customers from row 1 on `ws`, with the user's own extra columns (header → value of row i) after ours."""
+    extra = extra or {}
+    for j, header in enumerate([*HEADERS, *extra]):
+        ws.cell(row=1, column=first_col + j, value=header)
+    for i in range(N):
+        values = [f"c{i}", f"Customer {i}", 100.0 * (i + 1) ** 2, i % 5 + 1, dt.datetime(2024, 1 + i % 12, 1),
+                  *(make(i) for make in extra.values())]
+        for j, value in enumerate(values):
+            ws.cell(row=2 + i, column=first_col + j, value=value)
+
+
+def workbook(path: Path, extra: dict[str, Callable[[int], Any]] | None = None,
+             sheets: dict[str, list[list[Any]]] | None = None, data: str = "Data") -> Path:
+    """A customer table on `data` (plus the user's columns) and the user's other sheets, saved at `path`."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = data
+    customers(ws, extra)
+    for name, rows in (sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in rows:
+            other.append(row)
+    wb.active = wb.index(ws)
+    wb.save(path)
+    return path
+
+
+class Route:
+    """One way to run: open a workbook file, run, and read a sheet of the result (after saving, on files)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def open(self, path: Path) -> Any:
+        return open_book(path)[0] if self.name == "file" else XlwingsBook(jsonbook.book(path))
+
+    def rows(self, book: Any, sheet: str, tmp: Path) -> dict[tuple[int, int], Any]:
+        """Every non-blank cell of `sheet` by (row, col): on files as saved and opened again."""
+        if isinstance(book, OpenpyxlBook):
+            out = tmp / f"saved-{len(list(tmp.iterdir()))}.xlsx"
+            book.save(out)
+            ws = openpyxl.load_workbook(out)[sheet]
+            return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+        data = book.read(sheet)
+        return {(data.first_row + i, data.first_col + j): v for i, r in enumerate(data.rows)
+                for j, v in enumerate(r) if v is not None}
+
+    def sheet_names(self, book: Any) -> list[str]:
+        return book.sheet_names()
+
+
+ROUTES = [Route("file"), Route("jsonbook")]
+
+
+@pytest.fixture(params=ROUTES, ids=lambda r: r.name)
+def route(request) -> Route:
+    return request.param
+
+
+def header_of(cells: dict[tuple[int, int], Any], col: int) -> Any:
+    return cells.get((1, col))
+
+
+def column(cells: dict[tuple[int, int], Any], col: int) -> list[Any]:
+    return [cells.get((r, col)) for r in range(2, 2 + N)]
+
+
+def user_values(i: int) -> str:
+    return f"call back {i}"
+
+
+# ---------------------------------------------------------------- our columns never take a user column's place
+def test_a_user_column_with_our_header_keeps_its_place_and_ours_get_the_suffix(route, tmp_path):
+    extra = {"Notes": user_values, "Tier": lambda i: "gold" if i % 2 else "silver", "R": lambda i: i * 7}
+    book = route.open(workbook(tmp_path / "in.xlsx", extra))
+    report = segment_book(book, {"language": "en"})
+    cells = route.rows(book, "Data", tmp_path)
+    assert column(cells, 6) == [user_values(i) for i in range(N)]  # Notes, Tier, R: the user's, untouched
+    assert column(cells, 7) == ["gold" if i % 2 else "silver" for i in range(N)]
+    assert column(cells, 8) == [i * 7 for i in range(N)]
+    assert [header_of(cells, c) for c in (6, 7, 8)] == ["Notes", "Tier", "R"]
+    assert min(report.columns.values()) == 9  # ours right of everything the user has
+    assert header_of(cells, report.columns["tier"]) == "Tier" + OURS_SUFFIX
+    assert header_of(cells, report.columns["notes"]) == "Notes" + OURS_SUFFIX
+    assert header_of(cells, report.columns["r"]) == "R" + OURS_SUFFIX
+    assert header_of(cells, report.columns["f"]) == "F"  # a header no user column has stays plain
+    assert set(column(cells, report.columns["tier"])) <= {"A", "B", "C"}
+
+
+def test_a_rerun_finds_our_columns_by_the_record_and_adds_none(route, tmp_path):
+    extra = {"Notes": user_values, "Tier": lambda i: "gold"}
+    book = route.open(workbook(tmp_path / "in.xlsx", extra))
+    first = segment_book(book, {"language": "en"})
+    if route.name == "file":  # the command line opens the saved output again
+        book.save(tmp_path / "out.xlsx")
+        book = route.open(tmp_path / "out.xlsx")
+    second = segment_book(book, {"language": "en"})
+    assert dict(second.columns) == dict(first.columns)
+    cells = route.rows(book, "Data", tmp_path)
+    assert max(c for _, c in cells) == max(first.columns.values())  # no second block
+    assert column(cells, 6) == [user_values(i) for i in range(N)]
+    assert column(cells, 7) == ["gold"] * N
+    assert second.moved_share == 0.0  # the previous tiers were read from our column, not the user's
+
+
+def test_the_record_sits_on_our_settings_sheet(route, tmp_path):
+    book = route.open(workbook(tmp_path / "in.xlsx"))
+    report = segment_book(book, {"language": "en"})
+    cells = route.rows(book, report.settings_sheet, tmp_path)
+    (mark,) = [rc for rc, v in cells.items() if v == RECORD_MARK]
+    record = {cells.get((r, mark[1])): [cells.get((r, mark[1] + j)) for j in (1, 2, 3)]
+              for r in range(mark[0] + 1, mark[0] + 4)}
+    assert record["summary"][0] == report.summary_sheet
+    assert record["columns"][:2] == ["Data", 1]
+    assert record["columns"][2].startswith("tier=F, r=G, f=H")
+
+
+def test_an_output_of_an_earlier_version_is_found_by_its_block(tmp_path):
+    """No record (an earlier version wrote it): our whole block of headers, in our order, is ours."""
+    book = open_book(workbook(tmp_path / "in.xlsx"))[0]
+    first = segment_book(book, {"language": "en"})
+    ws = book.wb[first.settings_sheet]
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.column > 3:  # drop the record: what an earlier version left
+                cell.value = None
+    book.save(tmp_path / "old.xlsx")
+    old = open_book(tmp_path / "old.xlsx")[0]
+    second = segment_book(old, {"language": "en"})
+    assert dict(second.columns) == dict(first.columns)
+    assert old.sheet_names() == book.sheet_names()  # the summary is ours again, no second one
+
+
+def test_without_the_block_our_headers_on_the_users_sheet_are_the_users(route, tmp_path):
+    """Our headers, but not as our block and with no record: the user's, kept."""
+    extra = {header: user_values for _, _, header in OUTPUT_COLUMNS[:3]}  # Tier, R, F only
+    book = route.open(workbook(tmp_path / "in.xlsx", extra))
+    report = segment_book(book, {"language": "en"})
+    cells = route.rows(book, "Data", tmp_path)
+    for col in (6, 7, 8):
+        assert column(cells, col) == [user_values(i) for i in range(N)]
+    assert min(report.columns.values()) == 9
+
+
+# ---------------------------------------------------------------- our sheets never replace a user's sheet
+def test_a_user_sheet_named_as_our_summary_is_kept(route, tmp_path):
+    mine = [["My summary", 42], ["kept", "yes"]]
+    book = route.open(workbook(tmp_path / "in.xlsx", sheets={"Summary": mine}))
+    report = segment_book(book, {"language": "en"})
+    assert report.summary_sheet == "Summary" + OURS_SUFFIX
+    assert route.rows(book, "Summary", tmp_path) == {(1, 1): "My summary", (1, 2): 42, (2, 1): "kept",
+                                                    (2, 2): "yes"}
+    again = segment_book(book, {"language": "en"})
+    assert again.summary_sheet == report.summary_sheet  # found by the record: no third summary
+    assert sum(n.startswith("Summary") for n in book.sheet_names()) == 2
+
+
+def test_a_user_sheet_named_as_our_settings_sheet_is_kept_and_not_read(route, tmp_path):
+    mine = [["Budget", "2025"], ["Owner", "Li"]]
+    book = route.open(workbook(tmp_path / "in.xlsx", sheets={"Settings": mine}))
+    report = segment_book(book, {"language": "en"})
+    assert report.settings_sheet == "Settings" + OURS_SUFFIX
+    assert route.rows(book, "Settings", tmp_path) == {(1, 1): "Budget", (1, 2): "2025", (2, 1): "Owner",
+                                                     (2, 2): "Li"}
+
+
+def test_a_settings_table_the_user_made_is_read_and_rebuilt(route, tmp_path):
+    book = route.open(workbook(tmp_path / "in.xlsx", sheets={"Settings": [["tier.levels", 5]]}))
+    report = segment_book(book, {"language": "en"})
+    assert report.settings_sheet == "Settings"
+    assert set(report.result.classes["tier"].dropna()) <= {"VIP", "A", "B", "C", "D"}
+    assert "VIP" in set(report.result.classes["tier"])
+
+
+def test_the_input_sheet_named_summary_keeps_its_table(route, tmp_path):
+    book = route.open(workbook(tmp_path / "in.xlsx", data="Summary"))
+    report = segment_book(book, {"language": "en"}, sheet="Summary")
+    assert report.input_sheet == report.output_sheet == "Summary"
+    assert report.summary_sheet == "Summary" + OURS_SUFFIX
+    cells = route.rows(book, "Summary", tmp_path)
+    assert [cells[(1, c)] for c in range(1, 6)] == HEADERS
+    assert column(cells, 3) == [100.0 * (i + 1) ** 2 for i in range(N)]
+    assert header_of(cells, report.columns["tier"]) == "Tier"
+
+
+def test_the_command_line_with_sheet_summary_keeps_the_customer_table(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", data="Summary")
+    out = tmp_path / "out.xlsx"
+    done = subprocess.run([sys.executable, "-m", "xlcustseg", "segment", str(path), "--sheet", "Summary",
+                           "--lang", "en", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(out)
+    assert "Summary" + OURS_SUFFIX in wb.sheetnames
+    ws = wb["Summary"]
+    assert [ws.cell(row=1, column=c).value for c in range(1, 7)] == [*HEADERS, "Tier"]
+    assert ws.cell(row=13, column=3).value == 100.0 * N ** 2
+
+
+def test_our_own_sheet_is_refused_as_the_input(route, tmp_path):
+    book = route.open(workbook(tmp_path / "in.xlsx"))
+    report = segment_book(book, {"language": "en"})
+    with pytest.raises(WorkbookError, match=f"'{report.summary_sheet}' is an output xlcustseg wrote"):
+        segment_book(book, {"language": "en"}, sheet=report.summary_sheet)
+
+
+# ---------------------------------------------------------------- the column limit and merged ranges
+def test_a_table_at_the_column_limit_is_refused_with_a_sentence(route, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws, first_col=LAST_COLUMN - len(HEADERS) - 2)  # 2 free columns: our 13 do not fit
+    wb.save(tmp_path / "wide.xlsx")
+    book = route.open(tmp_path / "wide.xlsx")
+    with pytest.raises(WorkbookError) as caught:
+        segment_book(book, {"language": "en"})
+    message = str(caught.value)
+    assert message == ("Sheet 'Data' has no room for xlcustseg's 13 columns (they would go past XFD, Excel's last "
+                       "column): copy the table to a new sheet and run again.")
+    assert book.sheet_names() == ["Data"]  # refused before anything was written
+
+
+@pytest.mark.parametrize("merged", ["F1:G1", "A14:L14"])
+def test_our_columns_go_right_of_a_merged_range(tmp_path, merged):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws)
+    first = merged.split(":")[0]
+    ws[first] = "the user's merged note"
+    ws.merge_cells(merged)
+    wb.save(tmp_path / "merged.xlsx")
+    book = open_book(tmp_path / "merged.xlsx")[0]
+    report = segment_book(book, {"language": "en"})
+    last_merged = openpyxl.utils.cell.range_boundaries(merged)[2]
+    assert min(report.columns.values()) == last_merged + 1
+    book.save(tmp_path / "out.xlsx")
+    saved = openpyxl.load_workbook(tmp_path / "out.xlsx")["Data"]
+    assert saved[first].value == "the user's merged note"
+    assert merged in {str(m) for m in saved.merged_cells.ranges}
+    assert saved.cell(row=1, column=last_merged + 1).value == "Tier"
+
+
+# ---------------------------------------------------------------- two silent wrong answers
+def test_an_excel_tables_totals_row_is_left_out_with_a_note(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws)
+    total = sum(100.0 * (i + 1) ** 2 for i in range(N))
+    ws.append([None, None, total, None, None])  # the totals row, as a value (a formula has no saved result here)
+    table = Table(displayName="Customers", ref=f"A1:E{N + 2}", totalsRowCount=1)
+    ws.add_table(table)
+    wb.save(tmp_path / "table.xlsx")
+    book = open_book(tmp_path / "table.xlsx")[0]
+    report = segment_book(book, {"language": "en"})
+    assert len(report.result.table) == N  # not N + 1: the totals row is no customer
+    assert report.last_data_row == N + 1
+    notes = book.read("Data").row_values(N + 2)[report.columns["notes"] - 1]
+    assert notes == f"A{N + 2}: the Excel Table's totals row, left out of the segmentation"
+    assert report.cell_notes == (notes,)
+    assert "1 cells noted besides" in report.message()
+
+
+def test_revenue_formulas_without_saved_results_are_noted_cell_by_cell(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws)
+    for i in range(N):
+        ws.cell(row=2 + i, column=3, value=f"={100 * (i + 1)}*{i + 1}")  # openpyxl saves no results
+    wb.save(tmp_path / "formulas.xlsx")
+    book = open_book(tmp_path / "formulas.xlsx")[0]
+    report = segment_book(book, {"language": "en"})
+    notes_col = report.columns["notes"]
+    data = book.read("Data")
+    for i in range(N):
+        note = data.row_values(2 + i)[notes_col - 1]
+        assert f"C{2 + i}: formula without a saved result: open and save the file in Excel, or recalculate" in note
+    assert len(report.cell_notes) == N
+
+
+def test_formulas_with_saved_results_are_not_noted(tmp_path):
+    """The same formulas once a calculating program saved them: read as their results, no note."""
+    path = workbook(tmp_path / "in.xlsx")
+    book = open_book(path)[0]
+    report = segment_book(book, {"language": "en"})
+    assert report.cell_notes == ()
+    assert book.read("Data").no_result == ()
