@@ -241,8 +241,7 @@ def test_compare_as_of_hand_made_orders(tmp_path, capsys):
     now = _customers(tmp_path / "now.xlsx")
     assert now["Previous Tier"].to_dict() == {"C01": "A", "C02": "C", "C03": "C", "C04": "C", "C05": "C",
                                               "C06": "C", "C07": "C", "C08": "C", "C09": "B", "C10": None}
-    assert now["Tier Change"].to_dict() == {"C01": "Down", "C02": "Up", "C03": "Same", "C04": "Same", "C05": "Same",
-                                            "C06": "Same", "C07": "Same", "C08": "Same", "C09": "Down", "C10": "New"}
+    assert now["Tier Change"].to_dict() == HAND_CHANGES
     # the same as --previous with the earlier lines segmented as of the cut by hand
     early = tmp_path / "early.xlsx"
     ORDER_LINES[pd.to_datetime(ORDER_LINES["Order Date"]) <= CUT].to_excel(early, index=False, sheet_name="Orders")
@@ -252,6 +251,25 @@ def test_compare_as_of_hand_made_orders(tmp_path, capsys):
     via_file = _customers(tmp_path / "via_file.xlsx")
     pd.testing.assert_frame_equal(now, via_file)
     assert _cells(tmp_path / "now.xlsx", "Movement") == _cells(tmp_path / "via_file.xlsx", "Movement")
+
+
+HAND_CHANGES = {"C01": "Down", "C02": "Up", "C03": "Same", "C04": "Same", "C05": "Same", "C06": "Same",
+                "C07": "Same", "C08": "Same", "C09": "Down", "C10": "New"}
+
+
+def test_python_route_segment_as_of_then_compare():
+    from xlcustseg import segment_as_of
+
+    earlier = segment_as_of(ORDER_LINES, CUT)
+    assert earlier.as_of == pd.Timestamp(CUT) and earlier.kind == "orders" and earlier.clv is None
+    assert earlier.table["Customer ID"].tolist() == [f"C{i:02d}" for i in range(1, 10)]  # C10 came later
+    assert earlier.table["Revenue"].tolist() == [1010.0, *[10.0 * i for i in range(2, 10)]]
+    moved = compare(earlier.table, segment(ORDER_LINES).table, lang="en")
+    assert dict(zip(moved.table["key"], moved.table["Tier Change"], strict=True)) == HAND_CHANGES
+    with pytest.raises(SegmentationError, match="No order lines on or before 2023-01-01"):
+        segment_as_of(ORDER_LINES, "2023-01-01")
+    with pytest.raises(SegmentationError, match="needs dated order lines"):
+        segment_as_of(CURRENT, CUT)
 
 
 def test_compare_as_of_errors_are_one_sentence(tmp_path, capsys):

@@ -3,6 +3,8 @@
     >>> from xlcustseg import segment
     >>> result = segment(table)            # a pandas DataFrame
     >>> result.table                       # one row per customer, with the output columns
+    >>> moved = compare(segment_as_of(lines, "2024-06-30").table, segment(lines).table)  # who moved since then
+    >>> moved.table, moved.tiers           # previous tier / tier change per customer; the migration matrix
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from xlcustseg.engine import SegmentationError, SegmentResult, segment
-from xlcustseg.engine.movement import Movement, compare
+from xlcustseg.engine.movement import Movement, compare, segment_as_of
 from xlcustseg.settings import Settings, SettingsError
 
-__all__ = ["Movement", "SegmentResult", "SegmentationError", "Settings", "SettingsError", "compare", "main", "segment"]
+__all__ = ["Movement", "SegmentResult", "SegmentationError", "Settings", "SettingsError", "compare", "main", "segment",
+           "segment_as_of"]
 
 
 def main(book: Any = None) -> Any:

@@ -258,6 +258,15 @@ MESSAGES: dict[str, Pair] = {
                       "迁移矩阵见「{sheet}」表。",
                       "Compared with the previous snapshot ({source}): {up} up, {down} down, {same} same, {new} new, "
                       "{lost} lost; the matrices are on the '{sheet}' sheet."),
+    "as_of_not_a_date": ("「{value}」不是日期（例如 2024-03-31）。", "'{value}' is not a date (e.g. 2024-03-31)."),
+    "as_of_needs_orders": ("按较早日期对比需要带日期的订单明细；这是一张客户表。",
+                           "Comparing as of an earlier date needs dated order lines; this is a customer table."),
+    "as_of_no_lines": ("{date} 及以前没有订单明细。", "No order lines on or before {date}."),
+    "as_of_one_line_each": ("截至 {date} 每位客户只有一行订单，读作客户表而不是订单明细：请选较晚的日期。",
+                            "Up to {date} every customer has one order line, which reads as a customer table, not "
+                            "order lines; choose a later date."),
+    "as_of_not_before": ("对比日期 {date} 必须早于分析日期 {as_of}。",
+                         "The comparison date {date} must be before the analysis date {as_of}."),
     "movement_failed": ("分层已完成，但未做上期对比：{reason}", "Segmented, but not compared with the previous "
                         "snapshot: {reason}"),
     "empty_class": ("{label}：没有客户", "{label}: no customers"),

@@ -4,6 +4,7 @@
     >>> movement = compare(segment(last_quarter).table, segment(this_quarter).table)
     >>> movement.table        # per current customer: previous tier, previous RFM class, tier change
     >>> movement.tiers        # previous tier × current tier, with the 新增/New row and 流失/Lost column
+    >>> compare(segment_as_of(lines, "2024-06-30").table, segment(lines).table)   # order lines, two dates
 
 Customers are matched by the customer id (else by the customer name). A key that
 occurs more than once on either side is paired in order of appearance (its
@@ -20,10 +21,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlcustseg.engine.result import CopiedFrame, SegmentationError
-from xlcustseg.fields.headers import match_fields, normalise_header
-from xlcustseg.fields.values import parse_text
-from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_MARGINS, OUTPUT_COLUMNS, TIER_CHANGES, pick, text
+from xlcustseg.engine.pipeline import segment
+from xlcustseg.engine.result import CopiedFrame, SegmentationError, SegmentResult
+from xlcustseg.fields.headers import find_table, match_fields, normalise_header
+from xlcustseg.fields.values import parse_dates, parse_text
+from xlcustseg.i18n import (
+    MOVEMENT_COLUMNS,
+    MOVEMENT_MARGINS,
+    OUTPUT_COLUMNS,
+    TIER_CHANGES,
+    all_created_headers,
+    pick,
+    text,
+)
 from xlcustseg.schemes.movement import tier_changes
 from xlcustseg.settings import DEFAULTS, TIER_LETTERS, Settings
 
@@ -185,3 +195,33 @@ def compare(previous: pd.DataFrame, current: pd.DataFrame, *, id_column: str | N
                      every=True),
         rfm=matrix(previous_rfm, rfm_now, new_rfm, lost["rfm_class"], rfm_order, lang),
         lost=lost, notes=tuple(notes), matched_by=matched_by, language=lang)
+
+
+def segment_as_of(table: pd.DataFrame, date: object, settings: Settings | dict | None = None, *,
+                  origin: tuple[int, int] | None = None) -> SegmentResult:
+    """The snapshot the same order lines gave on `date`: only the lines dated up to it, segmented as of it.
+
+    `table`, `settings` and `origin` as for `segment()` (settings' as_of becomes `date`; CLV and
+    clusters are off: a snapshot needs only the classes). Lines whose date cannot be read are kept,
+    so their customers carry the same notes as in the full run. Raises SegmentationError (one
+    sentence) when `date` is not a date, the table has no order date column, no line is dated up
+    to `date`, or the cut lines no longer read as order lines (one line per customer, no order id).
+    """
+    settings = settings if isinstance(settings, Settings) else Settings(settings or {})
+    when = parse_dates(pd.Series([date], dtype=object)).values.iloc[0]
+    if pd.isna(when):
+        raise SegmentationError(text("as_of_not_a_date", "en", value=date))
+    when = pd.Timestamp(when).normalize()
+    layout = find_table(table, settings.header_overrides(), ignore=all_created_headers())
+    if "order_date" not in layout.fields:
+        raise SegmentationError(text("as_of_needs_orders", "en"))
+    start = 0 if layout.header_row is None else layout.header_row + 1
+    dates = parse_dates(table.iloc[start:, layout.fields["order_date"]]).values
+    keep = np.concatenate([np.ones(start, dtype=bool), ~(dates > when).to_numpy(dtype=bool)])
+    if not dates.le(when).any():
+        raise SegmentationError(text("as_of_no_lines", "en", date=when.date()))
+    earlier = segment(table[keep].reset_index(drop=True),
+                      settings.replace({"as_of": when, "clv.enabled": "no", "cluster.enabled": "no"}), origin=origin)
+    if earlier.kind != "orders":
+        raise SegmentationError(text("as_of_one_line_each", "en", date=when.date()))
+    return earlier

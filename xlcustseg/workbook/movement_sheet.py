@@ -25,8 +25,8 @@ from typing import Any
 import pandas as pd
 
 from xlcustseg.cells import Formula, column_letter
-from xlcustseg.engine import SegmentationError, segment
-from xlcustseg.engine.movement import Movement, compare
+from xlcustseg.engine import SegmentationError
+from xlcustseg.engine.movement import Movement, compare, segment_as_of
 from xlcustseg.fields.headers import find_table, normalise_header
 from xlcustseg.fields.values import parse_dates
 from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_SHEET, OUTPUT_COLUMNS, SHEETS, TIER_CHANGES, pick, text
@@ -78,30 +78,19 @@ def previous_from_setting(book: WorkbookPort, value: str, folder: Path | None) -
 
 
 def previous_as_of(book: WorkbookPort, report: RunReport, date: Any) -> Snapshot:
-    """The same order lines cut at `date`: only the lines up to it, segmented as of it, with the run's settings."""
+    """The same order lines cut at `date` (`engine.movement.segment_as_of`), with the run's settings."""
     result = report.result
     when = _date(date)
-    if result.kind != "orders" or "order_date" not in result.layout.fields:
-        raise WorkbookError("Comparing as of an earlier date needs dated order lines; this is a customer table.")
+    if result.kind != "orders":
+        raise WorkbookError(text("as_of_needs_orders", "en"))
     if result.as_of is not None and when >= result.as_of:
-        raise WorkbookError(f"The comparison date {when.date()} must be before the analysis date "
-                            f"{result.as_of.date()}.")
+        raise WorkbookError(text("as_of_not_before", "en", date=when.date(), as_of=result.as_of.date()))
     data = book.read(report.input_sheet).table()
-    frame = pd.DataFrame(data.rows, dtype=object)
-    start = 0 if result.layout.header_row is None else result.layout.header_row + 1
-    dates = parse_dates(frame.iloc[start:, result.layout.fields["order_date"]]).values
-    keep = pd.concat([pd.Series(True, index=frame.index[:start]), ~(dates > when)])
-    settings = result.settings.replace({"as_of": when, "clv.enabled": "no", "cluster.enabled": "no"})
     try:
-        earlier = segment(frame[keep.to_numpy()].reset_index(drop=True), settings,
-                          origin=(data.first_row, data.first_col))
+        earlier = segment_as_of(pd.DataFrame(data.rows, dtype=object), when, result.settings,
+                                origin=(data.first_row, data.first_col))
     except SegmentationError as exc:
-        raise WorkbookError(f"As of {when.date()}: {exc}") from None
-    if earlier.table.empty:
-        raise WorkbookError(f"No order lines on or before {when.date()}.")
-    if earlier.kind != "orders":  # no customer id twice and no order id: the lines would read as customers
-        raise WorkbookError(f"Up to {when.date()} every customer has one order line, which reads as a customer "
-                            "table, not order lines; choose a later date.")
+        raise WorkbookError(str(exc)) from None
     return Snapshot(earlier.table, str(when.date()))
 
 
@@ -148,7 +137,7 @@ def _customer_table(book: WorkbookPort, sheets: list[str], where: str) -> pd.Dat
 def _date(value: Any) -> pd.Timestamp:
     parsed = parse_dates(pd.Series([value], dtype=object)).values.iloc[0]
     if pd.isna(parsed):
-        raise WorkbookError(f"'{value}' is not a date (e.g. 2024-03-31).")
+        raise WorkbookError(text("as_of_not_a_date", "en", value=value))
     return pd.Timestamp(parsed).normalize()
 
 
