@@ -29,6 +29,7 @@ from xlcustseg.settings import Settings
 from xlcustseg.workbook import learned, run, summary_sheet
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.openpyxl_book import DEFER_ROWS, OpenpyxlBook
+from xlcustseg.workbook.package_book import PackageBook
 from xlcustseg.workbook.port import WorkbookPort
 from xlcustseg.workbook.record import RecordingBook
 from xlcustseg.workbook.run import segment_book
@@ -102,12 +103,21 @@ def _file(path: Path) -> OpenpyxlBook:
     return open_book(path)[0]
 
 
+def _package(path: Path) -> PackageBook:
+    return PackageBook(path)
+
+
+def package_charts(book: PackageBook, sheet: str) -> list[Chart]:
+    """The charts of a sheet the run made: drawn in the package book's scratch workbook, grafted in on save."""
+    return openpyxl_charts(book.scratch, sheet)
+
+
 def _json(path: Path) -> XlwingsBook:
     return XlwingsBook(jsonbook.book(path))
 
 
 ADAPTERS = [Adapter("openpyxl-memory", _memory, openpyxl_charts), Adapter("openpyxl-file", _file, openpyxl_charts),
-            Adapter("xlwings-jsonbook", _json, json_charts)]
+            Adapter("package-file", _package, package_charts), Adapter("xlwings-jsonbook", _json, json_charts)]
 
 
 @pytest.fixture(params=ADAPTERS, ids=lambda a: a.name)
@@ -149,7 +159,7 @@ def test_every_call_the_run_makes_on_a_book_is_declared_on_the_port():
         assert getattr(WorkbookPort, name).__doc__, f"WorkbookPort.{name} states no contract"
 
 
-@pytest.mark.parametrize("cls", [OpenpyxlBook, XlwingsBook, RecordingBook])
+@pytest.mark.parametrize("cls", [OpenpyxlBook, PackageBook, XlwingsBook, RecordingBook])
 def test_each_adapter_implements_every_port_method_with_its_parameters(cls):
     for name in PORT_METHODS:
         declared = list(inspect.signature(getattr(WorkbookPort, name)).parameters)

@@ -33,7 +33,7 @@ from xlcustseg.cells import FormulaLikeText, from_rows, to_cells, used_block
 from xlcustseg.workbook.ooxml import reference
 from xlcustseg.workbook.port import Block, ChartSpec, SheetData, column_letter, overlay
 from xlcustseg.workbook.reading import sheet_values
-from xlcustseg.workbook.sheet_patch import PendingColumn, patch_file
+from xlcustseg.workbook.sheet_patch import PendingColumn, forget, patch_file
 from xlcustseg.workbook.template import anchors as template_anchors
 
 #: columns longer than this are spliced into the saved XML instead of built cell by cell
@@ -190,18 +190,8 @@ class OpenpyxlBook:
 
     def _forget_pending(self, sheet: str, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
         """Held-aside cells inside a rectangle being written again give way: their columns keep the rest."""
-        kept = []
-        for column in self._pending.get(sheet, []):
-            last = column.first_row + len(column.values) - 1
-            if not first_col <= column.col <= last_col or last < first_row or column.first_row > last_row:
-                kept.append(column)
-                continue
-            above = column.values[:max(first_row - column.first_row, 0)]
-            below = column.values[last_row + 1 - column.first_row:]
-            kept += [PendingColumn(column.col, start, part, column.style_id)
-                     for start, part in ((column.first_row, above), (last_row + 1, below)) if any(part)]
         if sheet in self._pending:
-            self._pending[sheet] = kept
+            self._pending[sheet] = forget(self._pending[sheet], first_row, last_row, first_col, last_col)
 
     def save(self, path: Path) -> None:
         """Save to `path` (a new file): openpyxl writes the workbook, long columns are spliced in.

@@ -11,6 +11,7 @@ carries the style id openpyxl registered for its column.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import re
@@ -25,7 +26,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from xlcustseg.cells import column_letter
+from xlcustseg.cells import FormulaLikeText, column_letter
 from xlcustseg.workbook.ooxml import sheet_parts
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -55,13 +56,20 @@ def cell_xml(letter: str, row: int, value: Any, style: int) -> str:
     if isinstance(value, int | float | np.integer | np.floating):
         return f'<c r="{letter}{row}"{s}><v>{repr(float(value)) if isinstance(value, float) else int(value)}</v></c>'
     if isinstance(value, dt.datetime | dt.date):
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
-        serial = (value - EXCEL_EPOCH).total_seconds() / 86400
-        return f'<c r="{letter}{row}"{s}><v>{serial:g}</v></c>'
+        return f'<c r="{letter}{row}"{s}><v>{_serial(value)}</v></c>'
+    if isinstance(value, str) and value.startswith("=") and not isinstance(value, FormulaLikeText):
+        return f'<c r="{letter}{row}"{s}><f>{escape(_ILLEGAL.sub("", value[1:]))}</f></c>'
     text = _ILLEGAL.sub("", str(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{letter}{row}" t="inlineStr"{s}><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _serial(value: dt.date) -> str:
+    """A date or datetime as Excel's serial day number (whole days without a fraction)."""
+    if not isinstance(value, dt.datetime):
+        return str((value - EXCEL_EPOCH.date()).days)
+    days = (value.replace(tzinfo=None) - EXCEL_EPOCH) / dt.timedelta(days=1)
+    return str(int(days)) if days == int(days) else repr(days)
 
 
 def _column_number(letters: str) -> int:
@@ -84,96 +92,14 @@ def _column_xml(column: PendingColumn) -> list[str]:
         return ["" if v is None or v == "" else
                 f'<c r="{letter}{r}" t="inlineStr"{s}><is><t{_space(v)}>{escape(_ILLEGAL.sub("", v))}</t></is></c>'
                 for r, v in zip(rows, column.values, strict=True)]
+    if kinds <= {dt.datetime, dt.date}:
+        return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{_serial(v)}</v></c>'
+                for r, v in zip(rows, column.values, strict=True)]
     return [cell_xml(letter, r, v, column.style_id) for r, v in zip(rows, column.values, strict=True)]
 
 
 def _space(text: str) -> str:
     return ' xml:space="preserve"' if text != text.strip() else ""
-
-
-def _cells_by_row(columns: list[PendingColumn]) -> dict[int, list[tuple[int, str]]]:
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for column in sorted(columns, key=lambda c: c.col):
-        for offset, xml in enumerate(_column_xml(column)):
-            if xml:
-                by_row.setdefault(column.first_row + offset, []).append((column.col, xml))
-    return by_row
-
-
-def _patched(xml: str, by_row: dict[int, list[tuple[int, str]]]) -> Iterator[str]:
-    """The sheet's XML in pieces, the cells spliced into their rows; rows the sheet lacks are added in order.
-
-    Pieces, not one string: the part is written to the zip as it is made, so no
-    whole copy of a large sheet is ever joined in memory.
-    """
-    numbers = sorted(by_row)
-    begin = xml.find("<sheetData>")
-    if begin < 0:
-        empty = xml.find("<sheetData/>")
-        if empty < 0:
-            raise ValueError("the sheet has no <sheetData> to patch")
-        yield _with_dimension(xml[:empty], by_row) + "<sheetData>"
-        yield from (_new_row(number, by_row[number]) for number in numbers)
-        yield "</sheetData>" + xml[empty + len("<sheetData/>"):]
-        return
-    cursor = begin + len("<sheetData>")
-    end = xml.index("</sheetData>", cursor)
-    yield _with_dimension(xml[:begin], by_row) + "<sheetData>"
-    k = 0  # numbers[k]: the next row with cells to splice
-    for found in _ROW.finditer(xml, cursor, end):
-        number = int(found.group(1))
-        yield xml[cursor:found.start()]
-        while k < len(numbers) and numbers[k] < number:
-            yield _new_row(numbers[k], by_row[numbers[k]])
-            k += 1
-        if k < len(numbers) and numbers[k] == number:
-            yield _patched_row(found, by_row[number])
-            k += 1
-        else:
-            yield found.group(0)
-        cursor = found.end()
-    yield xml[cursor:end]
-    yield from (_new_row(number, by_row[number]) for number in numbers[k:])
-    yield xml[end:]
-
-
-def _new_row(number: int, cells: list[tuple[int, str]]) -> str:
-    return f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>"
-
-
-def _patched_row(found: re.Match, cells: list[tuple[int, str]]) -> str:
-    text = found.group(0)
-    if found.group(2) is None:  # <row r="7" .../>: no cells yet
-        return text[:-2].rstrip() + ">" + "".join(xml for _, xml in cells) + "</row>"
-    opening = text[:text.index(">") + 1]
-    return opening + _merge(found.group(2), cells) + "</row>"
-
-
-def _merge(row_xml: str, extra: list[tuple[int, str]]) -> str:
-    """Cells into a row's cells in column order (the usual case simply appends).
-
-    A cell already at one of their places makes way: on a re-run it is the empty,
-    styled cell left where the column's old value was cleared.
-    """
-    starts = [(m.start(), _column_number(m.group(1))) for m in _CELL_START.finditer(row_xml)]
-    if not starts or starts[-1][1] < extra[0][0]:
-        return row_xml + "".join(xml for _, xml in extra)
-    out, cursor, queue = [], 0, list(extra)
-    for pos, col in starts:
-        while queue and queue[0][0] < col:
-            out.append(row_xml[cursor:pos] + queue.pop(0)[1])
-            cursor = pos
-        if queue and queue[0][0] == col:
-            out.append(row_xml[cursor:pos] + queue.pop(0)[1])
-            cursor = _cell_end(row_xml, pos)
-    out.append(row_xml[cursor:])
-    return "".join(out) + "".join(xml for _, xml in queue)
-
-
-def _cell_end(row_xml: str, start: int) -> int:
-    """Where the <c> element starting at `start` ends."""
-    close = row_xml.index(">", start)
-    return close + 1 if row_xml[close - 1] == "/" else row_xml.index("</c>", close) + len("</c>")
 
 
 def _with_dimension(head: str, by_row: dict[int, list[tuple[int, str]]]) -> str:
@@ -194,28 +120,262 @@ def _corner(cell: str) -> tuple[int, int]:
     return int(cell[len(letters):] or 1), _column_number(letters or "A")
 
 
+
+def forget(columns: list[PendingColumn], first_row: int, last_row: int, first_col: int,
+           last_col: int) -> list[PendingColumn]:
+    """Held-aside columns with the cells inside a rectangle being written again taken out (they keep the rest)."""
+    kept = []
+    for column in columns:
+        last = column.first_row + len(column.values) - 1
+        if not first_col <= column.col <= last_col or last < first_row or column.first_row > last_row:
+            kept.append(column)
+            continue
+        above = column.values[:max(first_row - column.first_row, 0)]
+        below = column.values[last_row + 1 - column.first_row:]
+        kept += [PendingColumn(column.col, start, part, column.style_id)
+                 for start, part in ((column.first_row, above), (last_row + 1, below)) if part]
+    return kept
+
+
+# ---------------------------------------------------------------- streaming a sheet's XML with cells spliced in
+BLOCK_ROWS = 8192  # the cells of this many rows are made at a time
+CHUNK_CHARS = 1 << 22  # the sheet is read and written this many characters at a time
+DEFAULT_WIDTH = 14.0
+_SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
+_SPANS = re.compile(r'\sspans="[^"]*"')
+_COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
+_COL = re.compile(r"<col\b[^>]*?/>|<col\b[^>]*?>.*?</col>", re.S)
+
+
+class RowCells:
+    """The XML of pending columns row by row, made a block of rows at a time as rows are asked for in order."""
+
+    def __init__(self, columns: list[PendingColumn]):
+        self.columns = sorted((c for c in columns if c.values), key=lambda c: (c.col, c.first_row))
+        self.top = min((c.first_row for c in self.columns), default=1)
+        self.bottom = max((c.first_row + len(c.values) - 1 for c in self.columns), default=0)
+        self.first_col = min((c.col for c in self.columns), default=1)
+        self._start, self._joined = -2 * BLOCK_ROWS, []
+
+    def joined(self, row: int) -> str:
+        """Every new cell of `row`, in column order, as one string ('' when none)."""
+        if not self.top <= row <= self.bottom:
+            return ""
+        if not self._start <= row < self._start + BLOCK_ROWS:
+            self._load(row - (row - self.top) % BLOCK_ROWS)
+        return self._joined[row - self._start]
+
+    def _load(self, start: int) -> None:
+        end = start + BLOCK_ROWS
+        parts = []
+        for c in self.columns:
+            a, b = max(start, c.first_row), min(end, c.first_row + len(c.values))
+            if a < b:
+                part = PendingColumn(c.col, a, c.values[a - c.first_row:b - c.first_row], c.style_id)
+                parts.append([""] * (a - start) + _column_xml(part) + [""] * (end - b))
+        self._start = start
+        self._joined = ["".join(cells) for cells in zip(*parts, strict=True)] if parts else [""] * BLOCK_ROWS
+
+    def covered(self, row: int) -> set[int]:
+        """The columns written at `row` (their old cells there give way, blank or not)."""
+        return {c.col for c in self.columns if c.first_row <= row < c.first_row + len(c.values)}
+
+    def pairs(self, row: int) -> list[tuple[int, str]]:
+        """(column, cell XML or '') of every column written at `row`, in column order."""
+        return [(c.col, cell_xml(column_letter(c.col), row, c.values[row - c.first_row], c.style_id))
+                for c in self.columns if c.first_row <= row < c.first_row + len(c.values)]
+
+    def filled_rows(self, after: int, before: int) -> Iterator[int]:
+        """Rows strictly between `after` and `before` that get a cell."""
+        for row in range(max(after + 1, self.top), min(before, self.bottom + 1)):
+            if self.joined(row):
+                yield row
+
+
+def patch_sheet(source: io.BufferedIOBase, target: io.BufferedIOBase, columns: list[PendingColumn],
+                widths: dict[int, float] | None = None) -> None:
+    """Copy a sheet's XML from `source` to `target` (binary streams) with `columns` spliced into its rows.
+
+    The XML is read and written a chunk at a time: a sheet of a million rows is
+    never whole in memory. Rows the sheet lacks are added in order; the
+    <dimension> grows to the new cells, and `widths` (column → width) are given to
+    new columns the sheet's <cols> does not size yet.
+    """
+    cells = RowCells(columns)
+    text = _chunks(source)
+    buffer = ""
+    for piece in text:
+        buffer += piece
+        found = _SHEET_DATA.search(buffer)
+        if found:
+            break
+    else:
+        raise ValueError("the sheet has no <sheetData> to patch")
+    head = _with_cols(_dimension(buffer[:found.start()], cells), widths or {}, cells)
+    target.write((head + "<sheetData>").encode())
+    rest = buffer[found.end():]
+    if found.group(1):  # <sheetData/>
+        _write(target, [_new_row(r, cells.joined(r)) for r in cells.filled_rows(0, cells.bottom + 1)])
+        target.write(b"</sheetData>")
+    else:
+        rest = _rows(rest, text, target, cells)
+    target.write(rest.encode())
+    for piece in text:
+        target.write(piece.encode())
+
+
+def _chunks(source: io.BufferedIOBase) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    while True:
+        data = source.read(CHUNK_CHARS)
+        if not data:
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+            return
+        yield decoder.decode(data)
+
+
+def _rows(buffer: str, text: Iterator[str], target: io.BufferedIOBase, cells: RowCells) -> str:
+    """Stream the rows up to </sheetData> with the cells spliced in; returns what follows </sheetData>."""
+    last = 0
+    while True:
+        end = buffer.find("</sheetData>")
+        cut = end if end >= 0 else buffer.rfind("</row>") + len("</row>") if "</row>" in buffer else 0
+        if cut or end >= 0:
+            out, last = _patch_rows(buffer[:cut], cells, last)
+            _write(target, out)
+            buffer = buffer[cut:]
+        if end >= 0:
+            _write(target, [_new_row(r, cells.joined(r)) for r in cells.filled_rows(last, cells.bottom + 1)])
+            return buffer
+        piece = next(text, None)
+        if piece is None:
+            raise ValueError("the sheet's <sheetData> is not closed")
+        buffer += piece
+
+
+def _patch_rows(xml: str, cells: RowCells, last: int) -> tuple[list[str], int]:
+    """Complete rows of the sheet with their new cells, and new rows where the sheet has none; the last row seen."""
+    out, cursor = [], 0
+    for found in _ROW.finditer(xml):
+        number = int(found.group(1))
+        out.append(xml[cursor:found.start()])
+        out += [_new_row(r, cells.joined(r)) for r in cells.filled_rows(last, number)]
+        out.append(_patched_row(found, cells, number))
+        cursor, last = found.end(), number
+    out.append(xml[cursor:])
+    return out, last
+
+
+def _patched_row(found: re.Match, cells: RowCells, number: int) -> str:
+    text = found.group(0)
+    if not cells.top <= number <= cells.bottom:
+        return text
+    body = found.group(2)
+    joined = cells.joined(number)
+    if body is None:  # <row r="7" .../>: no cells yet
+        return _SPANS.sub("", text[:-2].rstrip()) + ">" + joined + "</row>" if joined else text
+    opening = _SPANS.sub("", text[:text.index(">") + 1])
+    last = body.rfind('<c r="')
+    if last < 0 or _column_number(_CELL_START.match(body, last).group(1)) < cells.first_col:
+        return opening + body + joined + "</row>" if joined else text
+    return opening + _merge(body, cells.covered(number), cells.pairs(number)) + "</row>"
+
+
+def _merge(row_xml: str, covered: set[int], extra: list[tuple[int, str]]) -> str:
+    """A row's cells with the cells of the `covered` columns replaced by `extra` (in column order)."""
+    out, cursor = [], 0
+    queue = [(col, xml) for col, xml in extra if xml]
+    for found in _CELL_START.finditer(row_xml):
+        col = _column_number(found.group(1))
+        while queue and queue[0][0] < col:
+            out.append(row_xml[cursor:found.start()] + queue.pop(0)[1])
+            cursor = found.start()
+        if col in covered:
+            out.append(row_xml[cursor:found.start()])
+            cursor = _cell_end(row_xml, found.start())
+    out.append(row_xml[cursor:])
+    return "".join(out) + "".join(xml for _, xml in queue)
+
+
+def _cell_end(row_xml: str, start: int) -> int:
+    """Where the <c> element starting at `start` ends."""
+    close = row_xml.index(">", start)
+    return close + 1 if row_xml[close - 1] == "/" else row_xml.index("</c>", close) + len("</c>")
+
+
+def _new_row(number: int, joined: str) -> str:
+    return f'<row r="{number}">{joined}</row>'
+
+
+def _write(target: io.BufferedIOBase, pieces: list[str]) -> None:
+    target.write("".join(pieces).encode())
+
+
+def _dimension(head: str, cells: RowCells) -> str:
+    """The sheet's <dimension> widened to the new cells."""
+    found = _DIMENSION.search(head)
+    if not found or not cells.columns:
+        return head
+    corners = [_corner(part) for part in found.group(1).split(":")]
+    top, left = min(corners[0][0], cells.top), min(corners[0][1], cells.first_col)
+    right = max(corners[-1][1], max(c.col for c in cells.columns))
+    bottom = max(corners[-1][0], cells.bottom)
+    return head[:found.start(1)] + f"{column_letter(left)}{top}:{column_letter(right)}{bottom}" + head[found.end(1):]
+
+
+def _with_cols(head: str, widths: dict[int, float], cells: RowCells) -> str:
+    """<cols> with a width for each new column it does not size yet (kept in column order)."""
+    found = _COLS.search(head)
+    existing = _COL.findall(found.group(1)) if found else []
+    spans = [(int(_attr(c, "min")), int(_attr(c, "max"))) for c in existing]
+    new = {col: width for col, width in widths.items() if not any(a <= col <= b for a, b in spans)}
+    if not new:
+        return head
+    made = [(col, f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>') for col, width in new.items()]
+    ordered = "".join(xml for _, xml in sorted([*zip((a for a, _ in spans), existing, strict=True), *made],
+                                               key=lambda pair: pair[0]))
+    if found:
+        return head[:found.start()] + f"<cols>{ordered}</cols>" + head[found.end():]
+    return head + f"<cols>{ordered}</cols>"
+
+
+def _attr(element: str, name: str) -> str:
+    found = re.search(rf'\b{name}="([^"]*)"', element)
+    return found.group(1) if found else "0"
+
+
+def big(item: zipfile.ZipInfo) -> bool:
+    """Whether a patched copy of this part may outgrow a plain zip entry (2 GiB): then it is written as zip64."""
+    return item.file_size > 1 << 28
+
+
+def copy_part(source: zipfile.ZipFile, target: zipfile.ZipFile, item: zipfile.ZipInfo) -> None:
+    """One part copied byte for byte (its content, name, date and compression kind)."""
+    with source.open(item) as src, target.open(item, "w", force_zip64=item.file_size > 1 << 30) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def patch_file(path: Path, pending: dict[str, list[PendingColumn]]) -> None:
     """Splice the pending columns into the saved workbook at `path` (rewritten in place)."""
-    if not pending:
+    if not any(pending.values()):
         return
     with zipfile.ZipFile(path) as archive:
         parts = sheet_parts(archive.read)
     todo = {parts[sheet]: columns for sheet, columns in pending.items() if columns}
-    fd_dir = path.parent
-    with tempfile.NamedTemporaryFile(dir=fd_dir, suffix=".xlsx", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".xlsx", delete=False) as handle:
         patched = Path(handle.name)
     try:
-        # fast compression (level 1) for the patched parts, opened by name: they are most of the file and the time
+        # fast compression (level 1) for the patched parts: they are most of the file and the time
         with zipfile.ZipFile(path) as source, \
                 zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
             for item in source.infolist():
-                if item.filename in todo:
-                    xml = source.read(item).decode("utf-8")
-                    with target.open(item.filename, "w") as raw, io.TextIOWrapper(raw, "utf-8") as dst:
-                        dst.writelines(_patched(xml, _cells_by_row(todo[item.filename])))
-                else:
-                    with source.open(item) as src, target.open(item, "w") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
+                if item.filename not in todo:
+                    copy_part(source, target, item)
+                    continue
+                with source.open(item) as src, target.open(item.filename, "w", force_zip64=big(item)) as dst:
+                    patch_sheet(src, dst, todo[item.filename])
         patched.replace(path)
     finally:
         patched.unlink(missing_ok=True)
