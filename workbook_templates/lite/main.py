@@ -5,7 +5,12 @@ requirements.txt into its requirements.txt tab.
 
     =CUSTTIER(…) =CUSTRFM(…) =CUSTRFMCLASS(…) =CUSTLIFECYCLE(…) =CUSTQUADRANT(…) =CUSTMAN(…)
     =CUSTGRADE(…) =CUSTNEXTCONTACT(…) =CUSTSCORE(…) =CUSTNATURE(…) =CUSTSTRATEGY(…) =CUSTCLUSTER(…)
-    script "segment": segments the table on the active sheet, as the desktop ribbon button does.
+    script "segment": segments the table on the active sheet, as the desktop ribbon button does
+      (for dated order lines also 活跃概率 / P(alive), 预计购买次数 / Expected Purchases and
+      预计客户价值 / Predicted Value; when the settings sheet names a previous snapshot in
+      movement.previous (a sheet of this workbook) or movement.compare_as_of (a date), also
+      上期等级 / Previous Tier, 上期RFM分群 / Previous RFM Class, 等级变动 / Tier Change and
+      the 迁移矩阵 / Movement sheet).
 
 xlcustseg is not on PyPI, so this file carries it: xlcustseg __XLCUSTSEG_VERSION__ (__XLCUSTSEG_FILES__
 files: its modules, the strategy catalogue and the summary template) as a zip,
