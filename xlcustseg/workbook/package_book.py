@@ -39,7 +39,7 @@ from xlcustseg.workbook.sheet_patch import PendingColumn, forget
 SCRATCH_SHEET = "xcs-scratch"  # the scratch workbook's placeholder sheet (openpyxl cannot save a book without one)
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*?(?<!/)>(.*?)</c>', re.S)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_NO_RESULT = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)><f\b[^>]*?(?:/>|>[^<]*</f>)</c>')
+_NO_RESULT = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)><f\b[^>]*?(?:/>|>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _TABLE_TAG = re.compile(r"<table\b[^>]*>")
 _CHUNK = 1 << 22
