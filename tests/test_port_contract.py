@@ -326,3 +326,49 @@ def test_the_report_lists_what_was_written_where(adapter):
         report.summary_sheet = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         report.columns["tier"] = 1  # type: ignore[index]
+
+
+# ---------------------------------------------------------------- what the run must know not to overwrite or misread
+def test_merged_ranges_are_reported_by_every_adapter_that_can_see_them(adapter, tmp_path):
+    path = small_book(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Data"].merge_cells("F1:G1")
+    wb["Data"].merge_cells("A20:C21")
+    wb.save(path)
+    book = adapter.open(path)
+    expected = [] if adapter.name == "xlwings-jsonbook" else [(1, 6, 1, 7), (20, 1, 21, 3)]  # remote: unseen
+    assert sorted(book.merged_ranges("Data")) == expected
+    book.replace_sheet("New")
+    assert book.merged_ranges("New") == []
+
+
+def test_a_tables_totals_row_is_flagged(adapter, tmp_path):
+    path = small_book(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Data"].append([None, None, 65000.0])
+    wb["Data"].add_table(openpyxl.worksheet.table.Table(displayName="T", ref="A1:E14", totalsRowCount=1))
+    wb.create_sheet("Plain").append(["a", "b"])
+    wb["Plain"].add_table(openpyxl.worksheet.table.Table(displayName="P", ref="A1:B1"))
+    wb.save(path)
+    book = adapter.open(path)
+    if adapter.name == "xlwings-jsonbook":
+        pytest.skip("the test's JSON payload carries no Tables (tests/jsonbook.py)")
+    data = book.read("Data")
+    assert (data.table_bounds, data.table_totals) == ((1, 1, 14, 5), True)
+    assert data.table().table_totals
+    assert book.read("Plain").table_totals is False
+
+
+def test_formulas_without_a_saved_result_are_listed(adapter, tmp_path):
+    path = small_book(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Data"]["C3"] = "=1+1"  # openpyxl saves formulas without results
+    wb["Data"]["E5"] = "=C3*2"
+    wb.save(path)
+    book = adapter.open(path)
+    data = book.read("Data")
+    if adapter.name in ("xlwings-jsonbook", "openpyxl-memory"):  # Excel calculates; no file: formulas read as text
+        assert data.no_result == ()
+        return
+    assert tuple(sorted(data.no_result)) == ((3, 3), (5, 5))
+    assert data.rows[2][2] is None and data.rows[4][4] is None
