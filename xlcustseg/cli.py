@@ -10,8 +10,9 @@ Every failure the user can cause ends in one sentence on stderr and exit code
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,23 +28,48 @@ class CommandError(Exception):
     """One sentence for the user."""
 
 
+class _Terminated(SystemExit):
+    """SIGTERM or SIGHUP: raised so every cleanup (temporary files, the in-place lock) runs."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _raise_on_termination()
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe (`| head -1`) shows here, after the work is done
+        return code
+    except BrokenPipeError:  # the reader of our output went away: stop quietly (Python docs, "Note on SIGPIPE")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except CommandError as exc:
         print(f"xlcustseg: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("xlcustseg: stopped.", file=sys.stderr)
         return 130
+    except _Terminated as exc:
+        print("xlcustseg: stopped.", file=sys.stderr)
+        return int(exc.code)
     except Exception as exc:  # a bug of ours: one sentence, the traceback only on request
         if os.environ.get("XLCUSTSEG_DEBUG"):
             raise
         print(f"xlcustseg: internal error ({type(exc).__name__}: {exc}); nothing was written. "
               "Set XLCUSTSEG_DEBUG=1 to see the details, and please report it.", file=sys.stderr)
         return 1
+
+
+def _raise_on_termination() -> None:
+    """SIGTERM and SIGHUP raise _Terminated (exit 128 + signal), as SIGINT raises KeyboardInterrupt."""
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(getattr(signal, name), stop)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -311,15 +337,24 @@ def _segment(args: argparse.Namespace) -> int:
 
     if wants_engine(args.input, getattr(args, "engine", None)) and not getattr(args, "extra", None):
         return _segment_file(args)
-    from xlcustseg.workbook.files import dropped_parts, open_book, save_atomic
+    from xlcustseg.workbook import output_file
+    from xlcustseg.workbook.files import conversion_note, dropped_parts, open_book
+    from xlcustseg.workbook.reading import notes
     from xlcustseg.workbook.run import WorkbookError, segment_book
 
     overrides = {**_overrides(args), **getattr(args, "extra", {})}
     source: Path = args.input
-    with _Progress(source) as progress:
+    with _Progress(source) as progress, contextlib.ExitStack() as held:
         try:
+            real = _in_place(source, held) if args.in_place else None
+            if args.output is not None:
+                output_file.check_target(args.output)
             progress("open")
             book, kind = open_book(source)
+            macros = kind == "xlsx" and output_file.has_macros(source)
+            if args.output is not None:
+                output_file.check_target(args.output, macros)
+            before = output_file.signature(real) if real is not None else None
             if args.in_place:
                 if kind != "xlsx":
                     raise CommandError(f"--in-place needs an .xlsx or .xlsm file; {source.name} would be "
@@ -333,14 +368,22 @@ def _segment(args: argparse.Namespace) -> int:
         except WorkbookError as exc:
             raise CommandError(str(exc)) from None
         progress("save")
-        target = source if args.in_place else (args.output or default_output(source, report.result.language))
-        if target.resolve() == source.resolve() and not args.in_place:
-            raise CommandError("the output would overwrite the input; use --in-place for that, or another -o.")
-        if args.in_place:
-            backup = source.with_name(f"{source.stem}.backup{source.suffix}")
-            shutil.copy2(source, backup)
+        if real is None:
+            target = args.output or default_output(source, report.result.language).with_suffix(
+                ".xlsm" if macros else ".xlsx")
+            if target.resolve() == source.resolve():
+                raise CommandError("the output would overwrite the input; use --in-place for that, or another -o.")
+        else:
+            target = real  # through a symlink: the file it names is rewritten, the link stays
         try:
-            save_atomic(book, target)
+            if real is not None:
+                if output_file.signature(real) != before:
+                    raise CommandError(f"{source.name} changed while it was being segmented; nothing was "
+                                       "written, run again.")
+                backup = output_file.backup(source, real)
+            output_file.save_atomic(book, target)
+        except WorkbookError as exc:
+            raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"could not write {target}: {exc.strerror or exc}.") from None
     print(report.message())
@@ -353,10 +396,24 @@ def _segment(args: argparse.Namespace) -> int:
                   "the input file is unchanged.")
     for warning in report.result.warnings:
         print(f"Note: {warning}")
-    print(f"Output: {target}")
-    if args.in_place:
+    for note in [*notes(source), *([conversion_note(source)] if kind == "converted" else [])]:
+        print(f"Note: {note}")
+    print(f"Output: {source if real is not None else target}")
+    if real is not None:
         print(f"Backup: {backup}")
     return 0
+
+
+def _in_place(source: Path, held: contextlib.ExitStack) -> Path:
+    """The file --in-place rewrites (a symlink's target), locked for this run; CommandError if it may not be."""
+    from xlcustseg.workbook import output_file
+
+    if not source.exists():
+        return source  # open_book says so in its sentence
+    real = output_file.real_target(source)
+    output_file.refuse_unwritable(real)
+    held.enter_context(output_file.locked(real))
+    return real
 
 
 class _Progress:

@@ -8,12 +8,13 @@ from pathlib import Path
 import openpyxl
 
 from xlcustseg.cells import from_rows
+from xlcustseg.workbook.limits import check_file
 from xlcustseg.workbook.ooxml import part_kinds
 from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
 from xlcustseg.workbook.output_file import save_atomic
 from xlcustseg.workbook.run import WorkbookError
 
-__all__ = ["dropped_parts", "open_book", "save_atomic"]
+__all__ = ["conversion_note", "dropped_parts", "open_book", "save_atomic"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
@@ -26,6 +27,7 @@ def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
         raise WorkbookError(f"{path} does not exist.")
     if path.is_dir():
         raise WorkbookError(f"{path} is a folder, not a workbook.")
+    check_file(path)  # limits.py: every part inflated within bounds before any reader sees the file
     head = path.read_bytes()[:8]
     suffix = path.suffix.lower()
     if head == OLE_MAGIC and suffix in OPENPYXL_SUFFIXES:
@@ -45,7 +47,11 @@ def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
 
 
 def _converted(path: Path) -> OpenpyxlBook:
-    """.xls/.xlsb/.ods: values read with calamine into a new workbook (written as .xlsx)."""
+    """.xls/.xlsb/.ods: values read with calamine into a new workbook (written as .xlsx).
+
+    Each sheet keeps its visibility (hidden, very hidden); what a conversion cannot keep is said by
+    `conversion_note`.
+    """
     import python_calamine
 
     try:
@@ -57,15 +63,39 @@ def _converted(path: Path) -> OpenpyxlBook:
         raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
+    states = _sheet_states(source)
     for name in source.sheet_names:
         sheet = source.get_sheet_by_name(name)
         ws = workbook.create_sheet(name)
+        ws.sheet_state = states.get(name, "visible")
         start = sheet.start or (0, 0)
         for i, row in enumerate(from_rows(sheet.to_python(skip_empty_area=True))):
             for j, value in enumerate(row):
                 if value is not None:
                     ws.cell(row=start[0] + 1 + i, column=start[1] + 1 + j, value=value)
+    visible = [i for i, ws in enumerate(workbook.worksheets) if ws.sheet_state == "visible"]
+    if not visible and workbook.worksheets:  # a workbook needs one visible sheet
+        workbook.worksheets[0].sheet_state = "visible"
+        visible = [0]
+    if visible:
+        workbook.active = visible[0]
     return OpenpyxlBook(workbook)
+
+
+def _sheet_states(source: object) -> dict[str, str]:
+    """Sheet name → openpyxl's sheet_state ('visible', 'hidden', 'veryHidden') from calamine's metadata."""
+    import python_calamine
+
+    hidden, very = python_calamine.SheetVisibleEnum.Hidden, python_calamine.SheetVisibleEnum.VeryHidden
+    return {meta.name: "hidden" if meta.visible == hidden else "veryHidden" if meta.visible == very else "visible"
+            for meta in source.sheets_metadata}
+
+
+def conversion_note(path: Path) -> str:
+    """The one sentence saying what a converted (.xls, .xlsb, .ods) input could not keep."""
+    return (f"{path.name} was converted to a new .xlsx: its values and each sheet's visibility are kept, but "
+            "formulas become their last results, and formatting, merged cells, comments, charts, images, "
+            "defined names, data validation and macros are not carried over (the input file is unchanged).")
 
 
 def dropped_parts(path: Path) -> list[str]:

@@ -1,20 +1,197 @@
 """Reading a workbook file's cell values with python-calamine: the one place the file route does it.
 
 Every sheet the file route reads from disk comes through `sheet_values`, so the
-checks that keep a hostile file bounded (part sizes, dimensions, stray far
-cells) have one place to live.
+checks that keep a hostile file bounded have one place to live: the package is
+scanned within `limits.Limits` first (`limits.check_file`, once per file), and a
+sheet whose extent is far beyond its cells — one stray value at XFD1048576, which
+calamine would turn into a dense 17-billion-cell range — is read from a copy
+without the far cells, never allocated. The cells left out are named in a note
+(`notes`).
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from xlcustseg.cells import column_letter
+from xlcustseg.workbook.limits import LimitError, Limits, SheetFacts, check_file
+
+#: a sheet spanning more than this many grid cells, and four times its cells, is read without its far cells
+TRIM_AREA = 4_000_000
+#: a far-reaching sheet part larger than this is refused rather than trimmed (trimming holds it in memory)
+TRIM_BYTES = 256 * 2**20
+_TAG = re.compile(rb"<((?:[\w.-]+:)?)(row|c)(?=[\s/>])([^>]*)>")
+_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?(\d+)\s*["']""")
+_NOTES: dict[tuple[str, str], str] = {}
+
 
 def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
-    """A sheet's values as python-calamine reads the file ("" for blanks and errors) and their first row and column."""
+    """A sheet's values as python-calamine reads the file ("" for blanks and errors) and their first row and column.
+
+    LimitError (one sentence) if the file breaks a limit; a sheet reaching far beyond its cells is read
+    without the far cells, and `notes(source)` names them.
+    """
     import python_calamine
 
-    data = python_calamine.CalamineWorkbook.from_path(str(source)).get_sheet_by_name(sheet)
+    facts = check_file(source)
+    part = _sheet_part(source, sheet) if facts is not None and facts.sheets else None
+    found = facts.sheets.get(part) if facts is not None and part is not None else None
+    if found is not None and _reaches_far(found, facts.limits):
+        workbook = _trimmed(source, sheet, found, facts.limits)
+    else:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(source))
+    data = workbook.get_sheet_by_name(sheet)
     start = data.start or (0, 0)
     return data.to_python(skip_empty_area=True), start[0] + 1, start[1] + 1
+
+
+def notes(source: Path) -> list[str]:
+    """The notes on what reading `source` left out (far cells), one per sheet, in the order read."""
+    key = str(Path(source).resolve())
+    return [text for (path, _), text in _NOTES.items() if path == key]
+
+
+def _sheet_part(source: Path, sheet: str) -> str | None:
+    """The package part holding `sheet` (None if the workbook part cannot say)."""
+    from xlcustseg.workbook.ooxml import sheet_parts
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return sheet_parts(archive.read).get(sheet)
+    except Exception:  # a damaged workbook part: calamine gives its own sentence
+        return None
+
+
+def _reaches_far(found: SheetFacts, limits: Limits) -> bool:
+    """Whether a sheet's extent may be far beyond its cells (then it is read cell by cell first)."""
+    if found.cells == 0:
+        return False
+    area = found.declared_area()
+    if area is None or found.last_row > found.dimension[2]:  # no dimension, or one that understates the rows
+        return True
+    return area > limits.area or (area > TRIM_AREA and area > 4 * found.cells)
+
+
+def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any:
+    """A calamine workbook over a copy of `source` whose sheet lacks the cells far from the rest."""
+    import python_calamine
+
+    if found.size > TRIM_BYTES:
+        raise limits.refuse(source.name, "area", f"sheet {sheet!r} declares a range far beyond its cells "
+                                                  f"and its part is too large ({found.size:,} bytes) to trim")
+    with zipfile.ZipFile(source) as archive:
+        xml = archive.read(found.part)
+    cells = _value_cells(xml)
+    if len(cells) == 0:
+        return python_calamine.CalamineWorkbook.from_path(str(source))
+    r0, r1, c0, c1 = keep_box(cells[:, 0], cells[:, 1], limits)
+    far = cells[(cells[:, 0] < r0) | (cells[:, 0] > r1) | (cells[:, 1] < c0) | (cells[:, 1] > c1)]
+    if len(far) == 0:
+        return python_calamine.CalamineWorkbook.from_path(str(source))
+    _NOTES[(str(source.resolve()), sheet)] = _far_note(sheet, far, (r0, c0, r1, c1))
+    pieces, at = [], 0
+    for start, end in far[np.argsort(far[:, 2]), 2:4]:
+        pieces.append(xml[at:start])
+        at = end
+    pieces.append(xml[at:])
+    return python_calamine.CalamineWorkbook.from_filelike(_replaced(source, found.part, b"".join(pieces)))
+
+
+def _value_cells(xml: bytes) -> np.ndarray:
+    """(row, column, start, end) of every cell holding something, as calamine places it (rows x 4 int64)."""
+    out: list[tuple[int, int, int, int]] = []
+    row = col = 0
+    for tag in _TAG.finditer(xml):
+        prefix, name, attrs = tag.groups()
+        ref = _REF_ATTR.search(attrs)
+        if name == b"row":
+            row, col = (int(ref.group(2)) if ref else row + 1), 0
+            continue
+        col = _column(ref.group(1)) if ref and ref.group(1) else col + 1
+        if ref:
+            row = int(ref.group(2))
+        if attrs.endswith(b"/"):
+            continue
+        close = xml.find(b"</" + prefix + b"c>", tag.end())
+        end = len(xml) if close < 0 else close + len(prefix) + 4
+        if xml[tag.end():max(close, tag.end())].strip():
+            out.append((row, col, tag.start(), end))
+    return np.array(out, dtype=np.int64).reshape(-1, 4)
+
+
+def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits) -> tuple[int, int, int, int]:
+    """(first row, last row, first column, last column) of the block the cells make without their far ones.
+
+    While the box spans more than TRIM_AREA grid cells and four times the cells in it, it is cut at the
+    widest gap between used rows or columns, keeping the side that holds more cells (the cut that
+    shrinks the box most goes first). LimitError if the box is still over `limits.area`.
+    """
+    keep = np.ones(len(rows), dtype=bool)
+    for _ in range(64):
+        r, c = rows[keep], cols[keep]
+        area = (int(r.max()) - int(r.min()) + 1) * (int(c.max()) - int(c.min()) + 1)
+        if area <= TRIM_AREA or area <= 4 * int(keep.sum()):
+            break
+        cuts = [cut for cut in (_cut(rows, keep), _cut(cols, keep)) if cut is not None]
+        if not cuts:
+            break
+        keep = max(cuts, key=lambda k: _shrink(rows, cols, k))
+    r, c = rows[keep], cols[keep]
+    box = int(r.min()), int(r.max()), int(c.min()), int(c.max())
+    area = (box[1] - box[0] + 1) * (box[3] - box[2] + 1)
+    if area > limits.area:
+        raise LimitError(f"the sheet's cells span {area:,} grid cells even without the far ones, over the limit "
+                         f"of {limits.area:,} (XLCUSTSEG_MAX_AREA; raise it only for a file you trust).")
+    return box
+
+
+def _cut(axis: np.ndarray, keep: np.ndarray) -> np.ndarray | None:
+    """`keep` cut at the widest gap between the used values of one axis (the fuller side kept)."""
+    used = np.unique(axis[keep])
+    if len(used) < 2:
+        return None
+    gaps = np.diff(used)
+    i = int(np.argmax(gaps))
+    low = keep & (axis <= used[i])
+    high = keep & (axis > used[i])
+    return low if low.sum() >= high.sum() else high
+
+
+def _shrink(rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> int:
+    """How small the box of the kept cells is (negated area: larger is better)."""
+    r, c = rows[keep], cols[keep]
+    return -(int(r.max()) - int(r.min()) + 1) * (int(c.max()) - int(c.min()) + 1)
+
+
+def _column(letters: bytes) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ch - 64
+    return col
+
+
+def _far_note(sheet: str, far: np.ndarray, box: tuple[int, int, int, int]) -> str:
+    """One sentence naming the far cells left out (the first three) and the block read."""
+    names = [f"{column_letter(int(c))}{int(r)}" for r, c in far[np.lexsort((far[:, 1], far[:, 0])), :2][:3]]
+    more = f" and {len(far) - 3:,} more" if len(far) > 3 else ""
+    r0, c0, r1, c1 = box
+    return (f"sheet {sheet!r}: {len(far):,} cell{'s' if len(far) > 1 else ''} far from the table "
+            f"({', '.join(names)}{more}) left out of the reading; read {column_letter(c0)}{r0}:"
+            f"{column_letter(c1)}{r1} (the file keeps them).")
+
+
+def _replaced(source: Path, part: str, xml: bytes) -> io.BytesIO:
+    """An in-memory copy of the package with one part replaced."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
+                                                            compresslevel=1) as copy:
+        for info in archive.infolist():
+            copy.writestr(info.filename, xml if info.filename == part else archive.read(info.filename))
+    out.seek(0)
+    return out
