@@ -27,7 +27,7 @@ from openpyxl.worksheet.table import Table
 
 from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK
 from xlcustseg.workbook.files import open_book
-from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
+from xlcustseg.workbook.package_book import PackageBook
 from xlcustseg.workbook.run import LAST_COLUMN, WorkbookError, segment_book
 from xlcustseg.workbook.xlwings_book import XlwingsBook
 
@@ -74,7 +74,7 @@ class Route:
 
     def rows(self, book: Any, sheet: str, tmp: Path) -> dict[tuple[int, int], Any]:
         """Every non-blank cell of `sheet` by (row, col): on files as saved and opened again."""
-        if isinstance(book, OpenpyxlBook):
+        if hasattr(book, "save"):
             out = tmp / f"saved-{len(list(tmp.iterdir()))}.xlsx"
             book.save(out)
             ws = openpyxl.load_workbook(out)[sheet]
@@ -88,6 +88,12 @@ class Route:
 
 
 ROUTES = [Route("file"), Route("jsonbook")]
+FILE_ADAPTERS = {"file": lambda path: open_book(path)[0], "package": PackageBook}  # the command line's, the streamed
+
+
+@pytest.fixture(params=list(FILE_ADAPTERS), ids=list(FILE_ADAPTERS))
+def file_adapter(request) -> Callable[[Path], Any]:
+    return FILE_ADAPTERS[request.param]
 
 
 @pytest.fixture(params=ROUTES, ids=lambda r: r.name)
@@ -153,17 +159,16 @@ def test_the_record_sits_on_our_settings_sheet(route, tmp_path):
     assert record["columns"][2].startswith("tier=F, r=G, f=H")
 
 
-def test_an_output_of_an_earlier_version_is_found_by_its_block(tmp_path):
+def test_an_output_of_an_earlier_version_is_found_by_its_block(file_adapter, tmp_path):
     """No record (an earlier version wrote it): our whole block of headers, in our order, is ours."""
-    book = open_book(workbook(tmp_path / "in.xlsx"))[0]
+    book = file_adapter(workbook(tmp_path / "in.xlsx"))
     first = segment_book(book, {"language": "en"})
-    ws = book.wb[first.settings_sheet]
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.column > 3:  # drop the record: what an earlier version left
-                cell.value = None
+    settings = book.read(first.settings_sheet)
+    for col in range(4, settings.first_col + len(settings.rows[0])):  # drop the record: what an earlier version left
+        book.write_column(first.settings_sheet, 1, col, [None] * len(settings.rows))
     book.save(tmp_path / "old.xlsx")
-    old = open_book(tmp_path / "old.xlsx")[0]
+    old = file_adapter(tmp_path / "old.xlsx")
+    assert RECORD_MARK not in {v for r in old.read(first.settings_sheet).rows for v in r}
     second = segment_book(old, {"language": "en"})
     assert dict(second.columns) == dict(first.columns)
     assert old.sheet_names() == book.sheet_names()  # the summary is ours again, no second one
@@ -234,6 +239,25 @@ def test_the_command_line_with_sheet_summary_keeps_the_customer_table(tmp_path):
     assert ws.cell(row=13, column=3).value == 100.0 * N ** 2
 
 
+def test_order_lines_keep_a_user_sheet_named_customers(route, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Orders"
+    ws.append(["Customer ID", "Order date", "Amount"])
+    for i in range(40):
+        ws.append([f"c{i % 9}", dt.datetime(2024, 1 + i % 12, 1 + i % 27), 10.0 * (i + 1)])
+    wb.create_sheet("Customers").append(["my own list", "keep me"])
+    wb.active = 0
+    wb.save(tmp_path / "orders.xlsx")
+    book = route.open(tmp_path / "orders.xlsx")
+    report = segment_book(book, {"language": "en"})
+    assert report.output_sheet == "Customers" + OURS_SUFFIX
+    assert route.rows(book, "Customers", tmp_path) == {(1, 1): "my own list", (1, 2): "keep me"}
+    again = segment_book(book, {"language": "en"})
+    assert again.output_sheet == report.output_sheet  # found by the record
+    assert sum(n.startswith("Customers") for n in book.sheet_names()) == 2
+
+
 def test_our_own_sheet_is_refused_as_the_input(route, tmp_path):
     book = route.open(workbook(tmp_path / "in.xlsx"))
     report = segment_book(book, {"language": "en"})
@@ -258,7 +282,7 @@ def test_a_table_at_the_column_limit_is_refused_with_a_sentence(route, tmp_path)
 
 
 @pytest.mark.parametrize("merged", ["F1:G1", "A14:L14"])
-def test_our_columns_go_right_of_a_merged_range(tmp_path, merged):
+def test_our_columns_go_right_of_a_merged_range(file_adapter, tmp_path, merged):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
@@ -267,7 +291,7 @@ def test_our_columns_go_right_of_a_merged_range(tmp_path, merged):
     ws[first] = "the user's merged note"
     ws.merge_cells(merged)
     wb.save(tmp_path / "merged.xlsx")
-    book = open_book(tmp_path / "merged.xlsx")[0]
+    book = file_adapter(tmp_path / "merged.xlsx")
     report = segment_book(book, {"language": "en"})
     last_merged = openpyxl.utils.cell.range_boundaries(merged)[2]
     assert min(report.columns.values()) == last_merged + 1
@@ -279,7 +303,7 @@ def test_our_columns_go_right_of_a_merged_range(tmp_path, merged):
 
 
 # ---------------------------------------------------------------- two silent wrong answers
-def test_an_excel_tables_totals_row_is_left_out_with_a_note(tmp_path):
+def test_an_excel_tables_totals_row_is_left_out_with_a_note(file_adapter, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
@@ -289,7 +313,7 @@ def test_an_excel_tables_totals_row_is_left_out_with_a_note(tmp_path):
     table = Table(displayName="Customers", ref=f"A1:E{N + 2}", totalsRowCount=1)
     ws.add_table(table)
     wb.save(tmp_path / "table.xlsx")
-    book = open_book(tmp_path / "table.xlsx")[0]
+    book = file_adapter(tmp_path / "table.xlsx")
     report = segment_book(book, {"language": "en"})
     assert len(report.result.table) == N  # not N + 1: the totals row is no customer
     assert report.last_data_row == N + 1
@@ -299,7 +323,7 @@ def test_an_excel_tables_totals_row_is_left_out_with_a_note(tmp_path):
     assert "1 cells noted besides" in report.message()
 
 
-def test_revenue_formulas_without_saved_results_are_noted_cell_by_cell(tmp_path):
+def test_revenue_formulas_without_saved_results_are_noted_cell_by_cell(file_adapter, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
@@ -307,7 +331,7 @@ def test_revenue_formulas_without_saved_results_are_noted_cell_by_cell(tmp_path)
     for i in range(N):
         ws.cell(row=2 + i, column=3, value=f"={100 * (i + 1)}*{i + 1}")  # openpyxl saves no results
     wb.save(tmp_path / "formulas.xlsx")
-    book = open_book(tmp_path / "formulas.xlsx")[0]
+    book = file_adapter(tmp_path / "formulas.xlsx")
     report = segment_book(book, {"language": "en"})
     notes_col = report.columns["notes"]
     data = book.read("Data")
@@ -317,10 +341,8 @@ def test_revenue_formulas_without_saved_results_are_noted_cell_by_cell(tmp_path)
     assert len(report.cell_notes) == N
 
 
-def test_formulas_with_saved_results_are_not_noted(tmp_path):
-    """The same formulas once a calculating program saved them: read as their results, no note."""
-    path = workbook(tmp_path / "in.xlsx")
-    book = open_book(path)[0]
+def test_plain_values_get_no_cell_notes(file_adapter, tmp_path):
+    book = file_adapter(workbook(tmp_path / "in.xlsx"))
     report = segment_book(book, {"language": "en"})
     assert report.cell_notes == ()
     assert book.read("Data").no_result == ()
