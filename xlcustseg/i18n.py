@@ -178,8 +178,6 @@ SCHEME_REASONS: dict[str, Pair] = {
     "line_left_out": ("无法读取，该订单行未计入", "could not be read: order line left out"),
     "no_revenue_value": ("为空（其他行有销售额）：未分等级与 RFM，其他分群照常",
                          "is blank while other rows have revenue: no tier and no RFM, the other classes as usual"),
-    "unreadable_revenue": ("无法读取：未分等级与 RFM，其他分群照常",
-                           "could not be read: no tier and no RFM, the other classes as usual"),
     "total_row": ("是合计行，未参与分层", "is a total row: left out of the segmentation"),
 }
 ALL_REASONS: dict[str, Pair] = {**REASONS, **SCHEME_REASONS}
