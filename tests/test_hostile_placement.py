@@ -215,9 +215,10 @@ def test_a_settings_table_the_user_made_is_read_and_rebuilt(route, tmp_path):
     assert "VIP" in set(report.result.classes["tier"])
 
 
-def test_the_input_sheet_named_summary_keeps_its_table(route, tmp_path):
+@pytest.mark.parametrize("given", [True, False], ids=["--sheet", "active"])
+def test_the_input_sheet_named_summary_keeps_its_table(route, tmp_path, given):
     book = route.open(workbook(tmp_path / "in.xlsx", data="Summary"))
-    report = segment_book(book, {"language": "en"}, sheet="Summary")
+    report = segment_book(book, {"language": "en"}, sheet="Summary" if given else None)
     assert report.input_sheet == report.output_sheet == "Summary"
     assert report.summary_sheet == "Summary" + OURS_SUFFIX
     cells = route.rows(book, "Summary", tmp_path)

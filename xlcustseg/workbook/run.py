@@ -292,17 +292,19 @@ def _new_record(old: Record, names: Mapping[str, str], placed: Placed, sheet: st
 
 
 def _input_sheet(book: WorkbookPort, sheet: str | None, found: Found) -> str:
-    """The sheet asked for (never one the record names as ours), else the active one unless it is ours, else the
-    first that is not."""
+    """The sheet asked for (never one the record names as ours), else the active one unless it is ours (or the
+    settings), else the first that is not."""
     ours = found.record.sheets()
     if sheet is not None:
         if sheet not in book.sheet_names():
             raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
-        if sheet in ours or sheet == found.settings_source:
+        if sheet in ours:
             raise WorkbookError(text("our_sheet", "en", sheet=sheet))
         return sheet
-    maybe_ours = ours | {n for n in book.sheet_names() if _named_as(n, "settings") or _named_as(n, "summary")}
-    return _data_sheet(book, maybe_ours)
+    ours |= {found.settings_source or ""} | {n for n in book.sheet_names() if OURS_SUFFIX.rstrip(")") in n}
+    if found.legacy:
+        ours |= {*SHEETS["summary"], *SHEETS["customers"]}
+    return _data_sheet(book, ours)
 
 
 def _data_sheet(book: WorkbookPort, ours: set[str]) -> str:
