@@ -210,7 +210,7 @@ def _shows_totals(table: Any) -> bool:
 def _merge_areas(ws: Any, box: tuple[int, int, int, int], found: set[tuple[int, int, int, int]]) -> None:
     """Excel's merge areas inside `box`, halving the box where it is partly merged (few calls for few merges)."""
     r0, c0, r1, c1 = box
-    merged = ws.range((r0, c0), (r1, c1)).api.MergeCells  # False: none, True: all, None: some
+    merged = ws.range((r0, c0), (r1, c1)).merge_cells  # False: none, True: all, None: some
     if merged is False:
         return
     if merged is True or (r0, c0) == (r1, c1):
