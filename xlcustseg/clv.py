@@ -545,35 +545,52 @@ def summary_from_orders(customer_ids: ArrayLike, dates: ArrayLike, amounts: Arra
     """
     if unit not in UNITS:
         raise ClvError(f"unit must be one of {_names(list(UNITS))} (got {unit!r}).")
-    lines = _order_lines(customer_ids, dates, amounts)
+    lines, customers = _order_lines(customer_ids, dates, amounts)
     end = _day(as_of)
     lines = lines[lines["day"] <= end]
     if lines.empty:
         raise ClvError(f"No order lines on or before {end.date()}.", "no_lines", date=str(end.date()))
-    daily = lines.groupby(["customer", "day"], sort=True)["amount"].sum().reset_index()
-    first_day = ~daily["customer"].duplicated()
-    per_customer = daily.groupby("customer", sort=True)
-    first, last, days = per_customer["day"].min(), per_customer["day"].max(), per_customer.size()
-    repeat_spend = daily["amount"].where(~first_day, 0.0).groupby(daily["customer"], sort=True).sum()
+    customer, first, last, days, repeat_spend = _purchase_days(lines)
     frequency = (days - 1).astype(np.float64)
-    monetary = (repeat_spend / frequency.where(frequency > 0)).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, repeat_spend / frequency, 0.0)
     length = np.timedelta64(int(UNITS[unit]), "D")
     table = pd.DataFrame({
         "frequency": frequency,
         "recency": (last - first) / length,
-        "T": (end - first) / length,
+        "T": (end.to_datetime64() - first) / length,
         "monetary_value": monetary,
-    })
+    }, index=pd.Index(customers[customer], name="customer"))
     table["spend_excluded"] = np.select([frequency == 0, monetary <= 0],
                                         ["no repeat purchase", "repeat spend not positive"], "")
-    table.index.name = "customer"
     return table
 
 
-def _order_lines(customer_ids: ArrayLike, dates: ArrayLike, amounts: ArrayLike) -> pd.DataFrame:
-    """The order lines as a frame (customer, day, amount), every value present."""
-    ids = pd.Series(np.asarray(customer_ids, dtype=object) if not isinstance(customer_ids, pd.Series)
-                    else customer_ids.to_numpy(dtype=object))
+def _purchase_days(lines: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Per customer code (ascending): the code, first and last purchase day, purchase days, repeat spend.
+
+    One sort of the lines by (customer, day); a purchase day is a run of equal keys, its spend the sum.
+    """
+    code = lines["customer"].to_numpy(dtype=np.int64)
+    day = lines["day"].to_numpy(dtype="datetime64[D]")
+    number = day.astype(np.int64) - day.astype(np.int64).min()
+    order = np.argsort(code * (int(number.max()) + 1) + number, kind="stable")
+    code, day, amount = code[order], day[order], lines["amount"].to_numpy(dtype=np.float64)[order]
+    new_day = np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])]
+    starts = np.flatnonzero(new_day)
+    day_code, day_date, day_amount = code[starts], day[starts], np.add.reduceat(amount, starts)
+    first_day = np.r_[True, day_code[1:] != day_code[:-1]]
+    begins = np.flatnonzero(first_day)
+    ends = np.r_[begins[1:], len(day_code)] - 1
+    repeat_spend = np.add.reduceat(np.where(first_day, 0.0, day_amount), begins)
+    return (day_code[begins], day_date[begins].astype("datetime64[ns]"), day_date[ends].astype("datetime64[ns]"),
+            np.diff(np.r_[begins, len(day_code)]), repeat_spend)
+
+
+def _order_lines(customer_ids: ArrayLike, dates: ArrayLike, amounts: ArrayLike) -> tuple[pd.DataFrame, np.ndarray]:
+    """The order lines as a frame (customer: a code, day, amount), every value present, and the customer
+    ids in code order (sorted where they can be: codes follow the ids' order)."""
+    ids = pd.Series(customer_ids.to_numpy() if isinstance(customer_ids, pd.Series) else np.asarray(customer_ids))
     days = pd.Series(dates.to_numpy() if isinstance(dates, pd.Series) else np.asarray(dates))
     if not pd.api.types.is_datetime64_any_dtype(days):
         try:
@@ -589,7 +606,12 @@ def _order_lines(customer_ids: ArrayLike, dates: ArrayLike, amounts: ArrayLike) 
     for name, missing in (("customer_ids", ids.isna()), ("dates", days.isna())):
         if missing.any():
             raise ClvError(f"{name} has {int(missing.sum()):,} missing value(s).")
-    return pd.DataFrame({"customer": ids.to_numpy(), "day": days.dt.normalize().to_numpy(), "amount": amount})
+    try:
+        codes, customers = pd.factorize(ids, sort=True)
+    except TypeError:  # ids of kinds that do not sort together (numbers and text): first-seen order
+        codes, customers = pd.factorize(ids, sort=False)
+    customers = np.asarray(customers, dtype=object)
+    return pd.DataFrame({"customer": codes, "day": days.dt.normalize().to_numpy(), "amount": amount}), customers
 
 
 def _day(value: Any) -> pd.Timestamp:
