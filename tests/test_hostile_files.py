@@ -170,9 +170,15 @@ def refused(done: subprocess.CompletedProcess[str], *words: str) -> str:
 def test_a_stray_far_cell_is_left_out_with_a_note_not_allocated(tmp_path: Path) -> None:
     source = customers(tmp_path / "far.xlsx", far="XFD1048576")
     assert source.stat().st_size < 8000
-    done = run("segment", source.name, "-o", "out.xlsx", cwd=tmp_path)
+    wb = openpyxl.Workbook()  # a --settings workbook with its own stray cell
+    wb.active.append(["key", "value"])
+    wb.active.append(["language", "zh"])
+    wb.active["XFD1048576"] = "stray"
+    wb.save(tmp_path / "settings.xlsx")
+    done = run("segment", source.name, "-o", "out.xlsx", "--settings", "settings.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Segmented 40 customers" in done.stdout
+    assert "40" in done.stdout and "Customers" in done.stdout
+    assert openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames[-1] == "分层汇总"  # the settings were read
     note = next(line for line in done.stdout.splitlines() if "far from the table" in line)
     assert "XFD1048576" in note and "A1:E41" in note
     assert (tmp_path / "out.xlsx").exists()
@@ -225,7 +231,7 @@ def test_a_zip_directory_that_lies_about_sizes_is_read_through_a_bounded_inflate
     bomb = with_part(base, tmp_path / "liar.xlsx", SHEET, sheet_bomb, declared=1_000_000)
     refused(run("segment", bomb.name, cwd=tmp_path), "more than 100 times", "XLCUSTSEG_MAX_RATIO")
     loose = {"XLCUSTSEG_MAX_RATIO": "1000000", "XLCUSTSEG_MAX_PART_BYTES": "50000000"}
-    refused(run("segment", bomb.name, cwd=tmp_path, env=loose), "inflates past 50,000,000 bytes",
+    refused(run("segment", bomb.name, cwd=tmp_path, env=loose), "inflates to more bytes, over the limit of 50,000,000",
             "XLCUSTSEG_MAX_PART_BYTES")
 
 
@@ -248,7 +254,7 @@ def said(capsys: pytest.CaptureFixture, *words: str) -> str:
 
 @pytest.mark.parametrize(("variable", "value", "words"), [
     ("XLCUSTSEG_MAX_SHARED_STRINGS", "10000", ("65,536 shared strings", "10,000")),
-    ("XLCUSTSEG_MAX_CELLS", "100", ("cells", "over the limit of 100 ")),
+    ("XLCUSTSEG_MAX_CELLS", "100", ("cells or more, over the limit of 100 ",)),
     ("XLCUSTSEG_MAX_TOTAL_BYTES", "5000", ("bytes uncompressed, over the limit of 5,000",)),
     ("XLCUSTSEG_MAX_CELLS", "lots", ("XLCUSTSEG_MAX_CELLS='lots'", "whole number")),
 ])

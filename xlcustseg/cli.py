@@ -270,16 +270,33 @@ def _file_rows(path: Path) -> list[list[Any]]:
 
     if not path.exists():
         raise CommandError(f"settings file {path} does not exist.")
+    from xlcustseg.workbook.run import WorkbookError
+
     try:
         if path.suffix.lower() == ".csv":
             table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
         else:
-            table = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+            table = pd.DataFrame(_first_sheet(path), dtype=object)
+    except WorkbookError as exc:  # over a limit of workbook/limits.py: its one sentence
+        raise CommandError(f"settings file {exc}") from None
     except Exception as exc:
         raise CommandError(f"settings file {path.name} could not be read ({type(exc).__name__}).") from None
     if table.shape[1] < 2:
         raise CommandError(f"settings file {path.name} needs two columns: key and value.")
     return from_rows(table.itertuples(index=False, name=None))
+
+
+def _first_sheet(path: Path) -> list[list[Any]]:
+    """A workbook's first sheet read within the file-route limits (workbook/reading.py); blanks as None."""
+    import python_calamine
+
+    from xlcustseg.workbook.limits import check_file
+    from xlcustseg.workbook.reading import sheet_values
+
+    check_file(path)  # before calamine opens it (it reads the shared strings at once)
+    first = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names[0]
+    rows, _, _ = sheet_values(path, first)
+    return [[None if value == "" else value for value in row] for row in rows]
 
 
 def _movement(book: Any, report: Any, args: argparse.Namespace) -> str | None:

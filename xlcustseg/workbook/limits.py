@@ -88,7 +88,7 @@ class Limits:
         return cls(**values)
 
     def refuse(self, name: str, key: str, what: str) -> LimitError:
-        """The one sentence for a breach of limit `key` by file `name`."""
+        """The one sentence for a breach of limit `key` by file `name`: what it does, then the limit."""
         return LimitError(f"{name} is refused: {what}, over the limit of {getattr(self, key):,} "
                           f"({ENV[key]}; raise it only for a file you trust).")
 
@@ -163,7 +163,7 @@ def _scan(archive: zipfile.ZipFile, raw: BinaryIO, name: str, limits: Limits) ->
             facts.sheets[info.filename] = found
             cells += found.cells
             if cells > limits.cells:
-                raise limits.refuse(name, "cells", f"its sheets hold more than {cells:,} cells")
+                raise limits.refuse(name, "cells", f"its sheets hold {cells:,} cells or more")
         elif kind == "sst":
             facts.shared_strings += found
             if facts.shared_strings > limits.shared_strings:
@@ -195,10 +195,9 @@ def _scan_part(raw: BinaryIO, info: zipfile.ZipInfo, name: str, limits: Limits,
     for chunk, fed in _inflate(raw, info, name):
         size += len(chunk)
         if size > limits.part_bytes:
-            raise limits.refuse(name, "part_bytes", f"its part {info.filename} inflates past "
-                                                    f"{limits.part_bytes:,} bytes")
+            raise limits.refuse(name, "part_bytes", f"its part {info.filename} inflates to more bytes")
         if before + size > limits.total_bytes:
-            raise limits.refuse(name, "total_bytes", f"its parts inflate past {limits.total_bytes:,} bytes")
+            raise limits.refuse(name, "total_bytes", "its parts inflate to more bytes")
         if size > RATIO_GRACE and size > limits.ratio * max(fed, 1):
             raise limits.refuse(name, "ratio", f"its part {info.filename} inflates more than {limits.ratio:,} "
                                                f"times ({fed:,} to over {size:,} bytes)")

@@ -90,7 +90,7 @@ def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any
     cells = _value_cells(xml)
     if len(cells) == 0:
         return python_calamine.CalamineWorkbook.from_path(str(source))
-    r0, r1, c0, c1 = keep_box(cells[:, 0], cells[:, 1], limits)
+    r0, r1, c0, c1 = keep_box(cells[:, 0], cells[:, 1], limits, f"{source.name}, sheet {sheet!r}")
     far = cells[(cells[:, 0] < r0) | (cells[:, 0] > r1) | (cells[:, 1] < c0) | (cells[:, 1] > c1)]
     if len(far) == 0:
         return python_calamine.CalamineWorkbook.from_path(str(source))
@@ -125,12 +125,12 @@ def _value_cells(xml: bytes) -> np.ndarray:
     return np.array(out, dtype=np.int64).reshape(-1, 4)
 
 
-def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits) -> tuple[int, int, int, int]:
+def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits, where: str = "the sheet") -> tuple[int, int, int, int]:
     """(first row, last row, first column, last column) of the block the cells make without their far ones.
 
     While the box spans more than TRIM_AREA grid cells and four times the cells in it, it is cut at the
     widest gap between used rows or columns, keeping the side that holds more cells (the cut that
-    shrinks the box most goes first). LimitError if the box is still over `limits.area`.
+    shrinks the box most goes first). LimitError naming `where` if the box is still over `limits.area`.
     """
     keep = np.ones(len(rows), dtype=bool)
     for _ in range(64):
@@ -146,8 +146,9 @@ def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits) -> tuple[int, i
     box = int(r.min()), int(r.max()), int(c.min()), int(c.max())
     area = (box[1] - box[0] + 1) * (box[3] - box[2] + 1)
     if area > limits.area:
-        raise LimitError(f"the sheet's cells span {area:,} grid cells even without the far ones, over the limit "
-                         f"of {limits.area:,} (XLCUSTSEG_MAX_AREA; raise it only for a file you trust).")
+        raise LimitError(f"{where} is refused: its cells span {area:,} grid cells even without the far ones, "
+                         f"over the limit of {limits.area:,} (XLCUSTSEG_MAX_AREA; raise it only for a file you "
+                         "trust).")
     return box
 
 
