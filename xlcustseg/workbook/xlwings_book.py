@@ -8,17 +8,26 @@ marker and does not show.
 On the remote engines (xlwings Lite, Server and the JSON book) a write is an
 action sent back to Excel when the script ends, so the book's values do not
 change meanwhile; the adapter keeps what it wrote and lays it over what it reads.
+There every call that goes through xlwings' value conversion copies the whole
+sheet (`Range.api`) and converts cell by cell, so the adapter reads the used
+range once as raw JSON values and writes raw JSON values (`raw_value`), doing
+the same conversions itself in one pass: what it reads is what `.value` reads,
+what it writes is what `.value =` sends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
+import pandas as pd
 
-from xlcustseg.cells import FormulaLikeText, from_rows, to_cells, used_block
+from xlcustseg.cells import FORMULA_LIKE, Formula, FormulaLikeText, from_cell, from_rows, to_cell, to_cells, used_block
 from xlcustseg.workbook.port import Block, ChartSpec, SheetData, overlay
 from xlcustseg.workbook.template import anchors as template_anchors
 
@@ -30,7 +39,8 @@ class XlwingsBook:
         self.book = book
         self.skipped: list[str] = []  # what this engine could not do (e.g. number formats in the JSON book)
         self._remote = getattr(getattr(book.app, "engine", None), "type", None) == "remote"
-        self._written: dict[str, list[Block]] = {}  # remote engines: our writes, read back from here
+        # remote engines: our writes, read back from here (each block's values made only when read)
+        self._written: dict[str, list[tuple[int, int, Callable[[], list[list[Any]]]]]] = {}
 
     def sheet_names(self) -> list[str]:
         """The sheets in workbook order."""
@@ -44,9 +54,8 @@ class XlwingsBook:
         """The used range's values (error cells as their text), with our writes laid over on remote engines."""
         ws = self.book.sheets[sheet]
         used = ws.used_range
-        values = used.options(ndim=2, err_to_str=True).value or [[]]  # error cells as "#N/A" text: noted
-        written = [Block(b.row, b.col, from_rows(b.rows)) for b in self._written.get(sheet, [])]
-        rows, first_row, first_col = used_block(*overlay(from_rows(values), used.row, used.column, written))
+        written = [Block(r, c, from_rows(rows())) for r, c, rows in self._written.get(sheet, [])]
+        rows, first_row, first_col = _used_block(*overlay(self._values(used), used.row, used.column, written))
         bounds, name = None, None
         tables = list(getattr(ws, "tables", []) or [])
         if tables:
@@ -55,6 +64,27 @@ class XlwingsBook:
             bounds = (rng.row, rng.column, rng.row + rng.shape[0] - 1, rng.column + rng.shape[1] - 1)
             name = table.name
         return SheetData(rows, first_row, first_col, name, bounds, _shows_totals(tables[0]) if tables else False)
+
+    def _values(self, used: Any) -> list[list[Any]]:
+        """The range's values as `from_rows` gives them, error cells as their text ("#N/A": noted).
+
+        Remote engines: the raw JSON values converted in one pass as xlwings' `.value`
+        would (ISO date text → datetime, "" → None), then as `from_cell`.
+        """
+        if not self._remote:
+            return from_rows(used.options(ndim=2, err_to_str=True).value or [[]])
+        seen: dict[Any, Any] = {}  # a date column repeats its few thousand days
+
+        def convert(value: Any) -> Any:
+            if value.__class__ is not str:
+                return _from_remote(value)
+            if value not in seen:
+                seen[value] = _from_remote(value)
+            return seen[value]
+
+        start = _DATE_START  # text that cannot be a date passes as it is
+        return [[v if (v.__class__ is float and v == v) or (v.__class__ is str and v and v[0] not in start)
+                 else convert(v) for v in row] for row in used.raw_value]
 
     def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
         """Excel: the merge areas in the used range and 64 columns right of it; remote engines: [] (unseen)."""
@@ -69,7 +99,11 @@ class XlwingsBook:
     def write_column(self, sheet: str, row: int, col: int, values: Sequence[Any],
                      number_format: str | None = None) -> None:
         """One array write downwards from (row, col); the number format from the second cell down."""
-        self._put(sheet, row, col, [[v] for v in to_cells(values)])
+        if self._remote:
+            self._send(sheet, row, col, [[v] for v in self._wire(values)],
+                       lambda: [[v] for v in to_cells(values)])
+        else:
+            self._put(sheet, row, col, [[v] for v in to_cells(values)])
         if number_format and len(values) > 1:
             self._format(self.book.sheets[sheet].range((row + 1, col), (row + len(values) - 1, col)), number_format)
 
@@ -79,8 +113,12 @@ class XlwingsBook:
         if not columns:
             return
         height = max(len(c) for c in columns)
-        converted = [to_cells([*c, *[None] * (height - len(c))]) for c in columns]
-        self._put(sheet, row, col, [list(r) for r in zip(*converted, strict=True)])
+        padded = [[*c, *[None] * (height - len(c))] for c in columns]
+        if self._remote:
+            self._send(sheet, row, col, [list(r) for r in zip(*map(self._wire, padded), strict=True)],
+                       lambda: [list(r) for r in zip(*map(to_cells, padded), strict=True)])
+        else:
+            self._put(sheet, row, col, [list(r) for r in zip(*map(to_cells, padded), strict=True)])
         ws = self.book.sheets[sheet]
         for j, number_format in enumerate(number_formats):
             if number_format and height > 1:
@@ -103,10 +141,43 @@ class XlwingsBook:
         """One array write of converted values (`to_cells`); kept for reading back on remote engines."""
         if not block or not block[0]:
             return
+        if self._remote:
+            self._send(sheet, row, col, [self._wire(r) for r in block], lambda: block)
+            return
         target = self.book.sheets[sheet].range((row, col), (row + len(block) - 1, col + len(block[0]) - 1))
         target.value = [[_excel_text(v) for v in r] for r in block]
-        if self._remote:
-            self._written.setdefault(sheet, []).append(Block(row, col, block))  # read as values only when read
+
+    def _send(self, sheet: str, row: int, col: int, wire: list[list[Any]],
+              readable: Callable[[], list[list[Any]]]) -> None:
+        """Remote engines: JSON-ready values written as `.value =` would, in actions of at most the engine's
+        cells per write (xlwings' budget, 100,000); `readable()` gives them as `to_cells` would."""
+        if not wire or not wire[0]:
+            return
+        ws, width = self.book.sheets[sheet], len(wire[0])
+        budget = ws.range((row, col)).impl.max_cells_per_write
+        step = len(wire) if budget is None or len(wire) * width <= budget else max(1, budget // width)
+        for start in range(0, len(wire), step):
+            part = wire[start:start + step]  # no conversion and no copy of the sheet: `_wire` did that
+            ws.range((row + start, col), (row + start + len(part) - 1, col + width - 1)).raw_value = part
+        self._written.setdefault(sheet, []).append((row, col, readable))
+
+    def _wire(self, values: Sequence[Any]) -> list[Any]:
+        """Values as the remote engine's `.value =` sends them: `to_cell`, the apostrophe, then xlwings'
+        own cleaning (blank → "", dates → ISO text); plain floats, ints and text on a fast path."""
+        prepare = self.book.app.engine.impl.prepare_xl_data_element
+        days: dict[pd.Timestamp, Any] = {}  # a date column repeats its few thousand days
+
+        def slow(value: Any) -> Any:
+            if value is None:
+                return ""
+            if value.__class__ is not pd.Timestamp or value.tzinfo is not None:
+                return prepare(_excel_text(to_cell(value)), {})
+            if value not in days:
+                days[value] = prepare(to_cell(value), {})
+            return days[value]
+
+        return [v if (v.__class__ is float and v == v) or v.__class__ is int
+                or (v.__class__ is str and not v.startswith(FORMULA_LIKE)) else slow(v) for v in values]
 
     def _format(self, rng: Any, number_format: str) -> None:
         try:
@@ -194,9 +265,46 @@ class XlwingsBook:
             self.skipped.append(what)
 
 
+# xlwings' remote engines send a date cell as ISO text, "2024-01-31T00:00:00.000Z", and `.value` reads text
+# of this form as a datetime (the pattern of its remote engine, copied).
+_REMOTE_DATE = re.compile(r"^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[01]|0[1-9]|[12][0-9])"
+                          r"T(2[0-3]|[01][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?"
+                          r"(Z|[+-](?:2[0-3]|[01][0-9]):[0-5][0-9])?$")
+
+
+_DATE_START = frozenset("-0123456789")
+
+
+def _from_remote(value: Any) -> Any:
+    """One raw JSON cell as `.options(err_to_str=True).value` then `from_cell` read it."""
+    if isinstance(value, str) and value and _REMOTE_DATE.match(value):
+        return dt.datetime.fromisoformat(value[:-1])  # as xlwings: the "Z" cut off
+    return from_cell(value)
+
+
+def _used_block(rows: list[list[Any]], first_row: int, first_col: int) -> tuple[list[list[Any]], int, int]:
+    """`cells.used_block`, on NumPy when the rows are all one length (a range as read): the same answer."""
+    if not rows or not rows[0] or any(len(r) != len(rows[0]) for r in rows):
+        return used_block(rows, first_row, first_col)
+    grid = np.empty((len(rows), len(rows[0])), dtype=object)
+    grid[:] = rows
+    filled = ~np.equal(grid, None)
+    used_rows = np.flatnonzero(filled.any(axis=1))
+    if not len(used_rows):
+        return [], first_row, first_col
+    top, bottom = used_rows[0], used_rows[-1]
+    used_cols = np.flatnonzero(filled[top:bottom + 1].any(axis=0))
+    left, right = used_cols[0], used_cols[-1]
+    if (top, bottom, left, right) == (0, len(rows) - 1, 0, len(rows[0]) - 1):
+        return rows, first_row, first_col  # nothing to cut: the rows as they are
+    return grid[top:bottom + 1, left:right + 1].tolist(), first_row + int(top), first_col + int(left)
+
+
 def _excel_text(value: Any) -> Any:
-    """Formula-like text as Excel keeps text: behind an apostrophe."""
-    return "'" + value if isinstance(value, FormulaLikeText) else value
+    """Formula-like text as Excel keeps text: behind an apostrophe; a `Formula` of ours as plain text."""
+    if isinstance(value, FormulaLikeText):
+        return "'" + value
+    return str(value) if isinstance(value, Formula) else value
 
 
 def _shows_totals(table: Any) -> bool:
