@@ -453,11 +453,16 @@ def test_xls_input_keeps_sheet_visibility_and_says_what_it_could_not_keep(tmp_pa
     wb.create_sheet("Hidden notes")["A1"] = "internal"
     wb["Hidden notes"].sheet_state = "hidden"
     wb.create_sheet("Lookup")["A1"] = "codes"
+    wb.create_sheet("VH")["A1"] = "macro data"
+    wb["VH"].sheet_state = "hidden"  # LibreOffice writes very hidden as hidden: set it in the BIFF record below
     wb.save(source)
     xls = convert(source, "xls", tmp_path / "xls")
+    record = b"\x01\x00\x02\x00VH"  # BOUNDSHEET: hidden state 1, sheet type 0, a 2-letter name "VH"
+    assert xls.read_bytes().count(record) == 1
+    xls.write_bytes(xls.read_bytes().replace(record, b"\x02" + record[1:]))  # 2: very hidden
     assert main(["segment", str(xls), "-o", str(tmp_path / "out.xlsx")]) == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if "was converted" in line]
     assert len(notes) == 1 and "formulas become their last results" in notes[0]
     out = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert out["Hidden notes"].sheet_state == "hidden"
+    assert out["Hidden notes"].sheet_state == "hidden" and out["VH"].sheet_state == "veryHidden"
     assert out["Lookup"].sheet_state == "visible" and out["Customers"].sheet_state == "visible"
