@@ -14,6 +14,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: script -> the small-size arguments and a line its output must hold
 SMALL = {
     "engine.py": (["--quick"], "ratio segment / baseline"),
+    "engines.py": (["--lines", "20000", "--side-by-side", "20000"], "ratio ours / bare DuckDB"),
     "functions.py": (["--rows", "3000"], "=CUSTTIER(B2, B$2:B$5001) filled down"),
     "workbook.py": (["--rows", "2000"], "ratio segment / calamine read"),
     "learn.py": ([], "ratio"),
