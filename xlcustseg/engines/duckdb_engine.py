@@ -34,7 +34,8 @@ class DuckDBEngine:
             raise EngineMissing("duckdb", "duckdb") from None
         self.con = duckdb.connect()
         limit = memory_limit or os.environ.get("XLCUSTSEG_MEMORY_LIMIT") or DEFAULT_MEMORY
-        spill = temp_directory or os.path.join(tempfile.gettempdir(), "xlcustseg_duckdb")
+        spill = (temp_directory or os.environ.get("XLCUSTSEG_TEMP_DIRECTORY")
+                 or os.path.join(tempfile.gettempdir(), "xlcustseg_duckdb"))
         self.con.execute(f"SET memory_limit = {path_literal(limit)}")
         self.con.execute(f"SET temp_directory = {path_literal(spill)}")
         self.con.execute("SET preserve_insertion_order = false")  # lets large results stream and spill

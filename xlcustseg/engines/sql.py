@@ -18,8 +18,8 @@ Each rule here mirrors one pandas rule, with the same tie handling:
   w = customers strictly worse (`RANK() - 1` over the better-last order),
   n = customers with a value; tied values share a score;
 - the count-basis tier (`schemes/tiers.py`): rank method "min" by revenue,
-  descending (`RANK()`), tier i while rank ≤ ceil(cutoff_i × n); revenue ≤ 0
-  is the last tier;
+  descending (1 + customers with more revenue), tier i while rank ≤
+  ceil(cutoff_i × n); revenue ≤ 0 is the last tier;
 - High/Low of rfm8/rfm4 (`rfm_classes`, high_rule score_mean): score ≥ the mean
   score over the scored customers.
 
@@ -104,9 +104,14 @@ def _score(worse: str, n: str, value: str, bins: int) -> str:
 
 
 def _tier(plan: Plan) -> str:
-    """Rank method "min" by revenue descending; tier i while rank ≤ ceil(cutoff_i × n)."""
-    rank = "RANK() OVER (ORDER BY revenue DESC NULLS LAST)"
+    """Rank method "min" by revenue descending; tier i while rank ≤ ceil(cutoff_i × n).
+
+    The rank is 1 + the customers with more revenue: n minus those with at most as much (the
+    default RANGE frame counts ties), over the same ascending order as the M score, so both
+    share one sort.
+    """
     n = "COUNT(revenue) OVER ()"
+    rank = f"({n} - COUNT(revenue) OVER (ORDER BY revenue ASC NULLS LAST) + 1)"
     letters = plan.tier_letters
     whens = " ".join(f"WHEN {rank} <= CEIL(ROUND({c!r} * {n}, 9)) THEN {_literal(letters[i])}"
                      for i, c in enumerate(plan.tier_cutoffs))
@@ -122,7 +127,8 @@ def scored(plan: Plan) -> str:
             "FROM xl_customers")
     r = _score("RANK() OVER (ORDER BY recency DESC NULLS LAST) - 1", "COUNT(recency) OVER ()", "recency", plan.bins)
     f = _score("RANK() OVER (ORDER BY orders ASC NULLS LAST) - 1", "COUNT(orders) OVER ()", "orders", plan.bins)
-    m = _score("RANK() OVER (ORDER BY monetary ASC NULLS LAST) - 1", "COUNT(monetary) OVER ()", "monetary",
+    order = "revenue" if plan.monetary == "total" else "monetary"  # total: the tier's sort serves M too
+    m = _score(f"RANK() OVER (ORDER BY {order} ASC NULLS LAST) - 1", "COUNT(monetary) OVER ()", "monetary",
                plan.bins)
     return f"SELECT d.*, {_tier(plan)} AS tier, {r} AS r, {f} AS f, {m} AS m FROM ({days}) d"
 
