@@ -205,6 +205,27 @@ def test_a_far_cell_behind_a_dimension_that_understates_it(tmp_path: Path) -> No
     assert "XFD1048576" in note
 
 
+def test_a_far_cell_in_an_ods_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    """.ods is converted by calamine, which refuses the 17-billion-cell range itself: said in one sentence."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+        f'opendocument:xmlns:office:1.0" xmlns:table="{table}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+        'text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Customers">'
+        f"<table:table-row>{cell.format('Customer ID')}{cell.format('Revenue')}</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row>'
+        f'<table:table-row><table:table-cell table:number-columns-repeated="16383"/>{cell.format("stray")}'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(tmp_path / "far.ods", "w") as ods:
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("content.xml", content)
+        ods.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:'
+                     'names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+                     'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>')
+    refused(run("segment", "far.ods", cwd=tmp_path), "far.ods is refused", "Cell limit exceeded", "save it as .xlsx")
+
+
 def test_keep_box_cuts_far_rows_and_columns_and_keeps_a_dense_block() -> None:
     block = np.array([(r, c) for r in range(1, 2001) for c in range(1, 6)])
     rows = np.concatenate([block[:, 0], [1048576, 3]])

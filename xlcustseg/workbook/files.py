@@ -57,15 +57,15 @@ def _converted(path: Path) -> OpenpyxlBook:
     try:
         source = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
-        text = str(exc).lower()
-        if "password" in text or "encrypt" in text:
-            raise WorkbookError(f"{path.name} is password-protected (encrypted).") from None
-        raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
+        raise _unreadable(path, exc) from None
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     states = _sheet_states(source)
     for name in source.sheet_names:
-        sheet = source.get_sheet_by_name(name)
+        try:
+            sheet = source.get_sheet_by_name(name)
+        except Exception as exc:
+            raise _unreadable(path, exc) from None
         ws = workbook.create_sheet(name)
         ws.sheet_state = states.get(name, "visible")
         start = sheet.start or (0, 0)
@@ -80,6 +80,18 @@ def _converted(path: Path) -> OpenpyxlBook:
     if visible:
         workbook.active = visible[0]
     return OpenpyxlBook(workbook)
+
+
+def _unreadable(path: Path, exc: Exception) -> WorkbookError:
+    """The sentence for a file calamine cannot read: encrypted, too large a sheet, or damaged."""
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return WorkbookError(f"{path.name} is password-protected (encrypted).")
+    if "cell limit" in text:  # calamine's own bound (.ods): a cell far from the others, most often
+        return WorkbookError(f"{path.name} is refused: a sheet spans more cells than can be read "
+                             f"({str(exc).splitlines()[0]}); delete the cells far from the table, or save it as "
+                             ".xlsx, where they are left out of the reading.")
+    return WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).")
 
 
 def _sheet_states(source: object) -> dict[str, str]:
