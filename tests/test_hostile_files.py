@@ -375,16 +375,26 @@ def test_a_run_holding_the_lock_makes_a_second_in_place_run_refuse(tmp_path: Pat
 
 
 def test_two_in_place_runs_at_once_keep_the_original_bytes(tmp_path: Path, base: Path) -> None:
+    """The first run is frozen (SIGSTOP) while it holds the lock; the second refuses; the first then finishes."""
     source = tmp_path / "twice.xlsx"
     source.write_bytes(base.read_bytes())
+    lock = tmp_path / ".~xlcustseg.twice.xlsx.lock"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    runs = [subprocess.Popen([sys.executable, "-m", "xlcustseg", "segment", source.name, "--in-place"], cwd=tmp_path,
-                             env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in runs]
-    assert sorted(code for code, _, _ in results)[0] == 0, results
-    for code, _, err in results:  # a run that met the other's lock said so in one sentence
-        assert code == 0 or "being written by another xlcustseg run" in err, results
+    first = subprocess.Popen([sys.executable, "-m", "xlcustseg", "segment", source.name, "--in-place"],
+                             cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text().strip()) and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        assert lock.read_text().strip() == str(first.pid)
+        refused(run("segment", source.name, "--in-place", cwd=tmp_path),
+                f"twice.xlsx is being written by another xlcustseg run (pid {first.pid})")
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert first.wait(timeout=120) == 0, first.stderr.read()
     assert (tmp_path / "twice.backup.xlsx").read_bytes() == base.read_bytes()
+    assert source.read_bytes() != base.read_bytes() and not lock.exists()
 
 
 def test_output_extension_matches_the_content(tmp_path: Path, base: Path, capsys: pytest.CaptureFixture) -> None:
