@@ -31,6 +31,7 @@ from xlcustseg import main, segment
 from xlcustseg.cells import FORMULA_LIKE, Formula, FormulaLikeText, to_cell, to_cells
 from xlcustseg.cli import main as cli
 from xlcustseg.excel import udfs
+from xlcustseg.notes import note_part, notes_frame
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError, readers
 from xlcustseg.settings.options import OPTIONS
 
@@ -467,3 +468,10 @@ def _column(path: Path, header: str) -> list:
     headers = [c.value for c in ws[1]]
     col = headers.index(header) + 1
     return [ws.cell(r, col).value for r in range(2, ws.max_row + 1)]
+
+
+def test_a_note_shows_any_date_as_a_spreadsheet_does_and_a_missing_one_blank():
+    dates = np.array([dt.datetime(1, 1, 1), pd.Timestamp("9999-12-31"), pd.NaT, dt.date(2024, 3, 5)], dtype=object)
+    part = note_part(np.arange(4), ["E2", "E3", "E4", "E5"], "Last purchase", dates, "no_purchase_date")
+    shown = notes_frame(part, "en")["message"].str.split("'").str[1].tolist()
+    assert shown == ["0001-01-01", "9999-12-31", "", "2024-03-05"]

@@ -63,7 +63,7 @@ def render(notes: pd.DataFrame, lang: str) -> pd.Series:
 
 
 def _show(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, _dt.date):  # a Timestamp too; any year, 0001 and 9999 included
         return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
