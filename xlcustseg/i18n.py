@@ -137,9 +137,9 @@ def output_headers(lang: str) -> list[str]:
 
 
 def all_created_headers() -> set[str]:
-    """Every header we may have written, in either language (skipped on a re-run)."""
+    """Every header we may have written, in either language, plain or with OURS_SUFFIX (skipped on a re-run)."""
     ours = (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *PREDICTED_COLUMNS, *CLV_COLUMNS, *MOVEMENT_COLUMNS)
-    return {h for _, zh, en in ours for h in (zh, en)}
+    return {h + suffix for _, zh, en in ours for h in (zh, en) for suffix in ("", OURS_SUFFIX)}
 
 
 def sheet_name(key: str, lang: str) -> str:
