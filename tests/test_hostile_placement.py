@@ -25,7 +25,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table
 
-from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK
+from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK, all_created_headers
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.package_book import PackageBook
 from xlcustseg.workbook.run import LAST_COLUMN, WorkbookError, segment_book
@@ -347,3 +347,10 @@ def test_plain_values_get_no_cell_notes(file_adapter, tmp_path):
     report = segment_book(book, {"language": "en"})
     assert report.cell_notes == ()
     assert book.read("Data").no_result == ()
+
+
+def test_our_suffixed_headers_are_never_read_as_the_users_data():
+    """learn and the movement comparison skip our columns by header: the suffixed ones too."""
+    ours = all_created_headers()
+    assert {"Tier (xlcustseg)", "销售额(数值) (xlcustseg)", "Revenue (value) (xlcustseg)", "备注 (xlcustseg)"} <= ours
+    assert "Revenue" not in ours and "销售额" not in ours
