@@ -453,11 +453,25 @@ def test_the_temporary_file_of_a_killed_run_is_removed_by_the_next_run(tmp_path:
     left.write_bytes(b"half a workbook")
     alive = tmp_path / f".xlcustseg-{os.getppid()}-0badf00d.xlsx"  # a live pid: another run still writing
     alive.write_bytes(b"being written")
-    other = tmp_path / ".xlcustseg-notes.txt"  # not ours by name: left alone while recent
+    older = tmp_path / ".xlcustseg-k2j_x9aq.xlsx"  # an older version's mkstemp name, two hours old
+    older.write_bytes(b"half a workbook")
+    other = tmp_path / ".xlcustseg-notes.txt"  # not a name of ours: never removed, however old
     other.write_bytes(b"x")
+    for path in (older, other):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
     assert main(["segment", str(base), "-o", str(tmp_path / "out.xlsx")]) == 0
-    assert not left.exists() and alive.exists() and other.exists()
+    assert not left.exists() and not older.exists() and alive.exists() and other.exists()
     capsys.readouterr()
+
+
+def test_an_existing_read_only_output_is_not_replaced(tmp_path: Path, base: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    target = tmp_path / "out.xlsx"
+    target.write_bytes(b"someone's report")
+    target.chmod(0o444)
+    assert main(["segment", str(base), "-o", str(target)]) == 1
+    said(capsys, "out.xlsx is read-only; nothing was written (make it writable, or choose another output).")
+    assert target.read_bytes() == b"someone's report"
 
 
 def test_a_closed_pipe_after_the_save_is_not_reported_as_nothing_written(tmp_path: Path, base: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 import time
@@ -35,6 +36,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: a temporary file of ours with no pid in its name (older versions) is stale after this long
 STALE_SECONDS = 3600
 MACRO_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+#: our temporary files: .xlcustseg-PID-8HEX.xlsx, and mkstemp's .xlcustseg-XXXXXXXX.xlsx of older versions
+_TEMP_NAME = re.compile(r"^\.xlcustseg-(?:(\d+)-[0-9a-f]{8}|([a-z0-9_]{8}))\.xls[xm]$", re.IGNORECASE)
 
 
 class OutputError(WorkbookError):
@@ -70,6 +73,8 @@ def save_atomic(book: WorkbookFile, target: Path) -> None:
     """Write to a temporary file beside the target, check it, give it the target's mode, rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     check_target(target)
+    if target.exists():
+        refuse_unwritable(target, "choose another output")
     sweep_temps(target.parent)
     mode = _mode_for(target)
     tmp = _new_temp(target)
@@ -115,24 +120,24 @@ def sweep_temps(folder: Path) -> list[Path]:
     """Remove the temporary files of runs that died in `folder` (their pid is gone); the ones removed."""
     removed = []
     try:
-        names = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        names = [(p, _TEMP_NAME.match(p.name)) for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
     except OSError:
         return removed
-    for path in names:
-        if _stale(path):
+    for path, name in names:
+        if name is not None and _stale(path, name.group(1)):
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed.append(path)
     return removed
 
 
-def _stale(path: Path) -> bool:
-    pid_text = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+def _stale(path: Path, pid_text: str | None) -> bool:
+    """A temporary file of a run that is over: its pid is dead (or, without a pid, it is an hour old)."""
     try:
         age = time.time() - path.stat().st_mtime
     except OSError:
         return False
-    if not (pid_text.isdigit() and "-" in path.name[len(TEMP_PREFIX):]):
+    if pid_text is None:
         return age > STALE_SECONDS  # an older version's name, without a pid
     pid = int(pid_text)
     return pid != os.getpid() and (not _alive(pid) or age > 24 * STALE_SECONDS)
@@ -153,12 +158,11 @@ def real_target(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def refuse_unwritable(path: Path) -> None:
+def refuse_unwritable(path: Path, way_out: str = "leave out --in-place to write a new file") -> None:
     """OutputError if `path` is read-only (no write permission bit, or not writable by us) or open elsewhere."""
     mode = path.stat().st_mode
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
-        raise OutputError(f"{path.name} is read-only; nothing was written (make it writable, or leave out "
-                          "--in-place to write a new file).")
+        raise OutputError(f"{path.name} is read-only; nothing was written (make it writable, or {way_out}).")
     for other, program in ((path.with_name(f".~lock.{path.name}#"), "LibreOffice"),
                            (path.with_name(f"~${path.name}"), "Excel")):
         if other.exists():
