@@ -144,6 +144,14 @@ def _stale(path: Path, pid_text: str | None) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process with this pid is running (on Windows asked of the kernel: kill(pid, 0) is Ctrl+C there)."""
+    if os.name == "nt":
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if handle:
+            ctypes.windll.kernel32.CloseHandle(handle)
+        return bool(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
