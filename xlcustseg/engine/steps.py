@@ -60,8 +60,15 @@ def tiers(c: Customers, settings: Settings) -> Tiers:
         return Tiers(_blank(c), warnings=_warn("no_revenue", c))
     tier = schemes.value_tiers(c.revenue, basis=settings["tier.basis"], cutoffs=settings.tier_cutoffs(),
                                letters=settings.tier_letters())
-    return Tiers(tier, notes=c.fields.notes("revenue", (c.revenue < 0).to_numpy(), "negative_revenue")
-                 + _blank_revenue_notes(c))
+    return Tiers(tier, notes=revenue_notes(c))
+
+
+def revenue_notes(c: Customers) -> tuple[pd.DataFrame, ...]:
+    """The tiers step's notes (a worksheet function wanting another class makes them too): negative
+    revenues (tiered as they are), and blank ones where other rows have revenue."""
+    if c.revenue is None:
+        return ()
+    return c.fields.notes("revenue", (c.revenue < 0).to_numpy(), "negative_revenue") + _blank_revenue_notes(c)
 
 
 def _blank_revenue_notes(c: Customers) -> tuple[pd.DataFrame, ...]:

@@ -4,10 +4,12 @@ Every route exposes these same functions: the desktop add-in (`xlcustseg.excel.u
 decorated with xlwings' `@xw.func`) and xlwings Lite (the bundle's `main.py`,
 decorated with Lite's `@func`), both through `exported()`.
 
-Each function converts its ranges once (`xlcustseg.cells.Grid`) and runs the same
-`segment()` or scheme function as the one-click run, so a cell gives the
-pipeline's class whatever form its value arrives in (a datetime, a serial
-number, a text). They never raise into Excel: a blank gives a blank, a value
+Each function converts its ranges once (`xlcustseg.cells.Grid`), reads them as
+`segment()` does (`engine.prepare`: the same fields, parsers and notes) and runs
+only the engine step or scheme function its answer needs (`engine.steps`,
+`xlcustseg.schemes`), so a cell gives the pipeline's class whatever form its
+value arrives in (a datetime, a serial number, a text) without the work of a
+whole run (other schemes, summary frames, the output table). They never raise into Excel: a blank gives a blank, a value
 that cannot be read gives a text beginning with an Excel error code, e.g.
 `#VALUE! 不是数字 (not a number)`. A whole-column reference answers for its used
 rows only; a row of values gets a row of answers.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,8 @@ import pandas as pd
 
 from xlcustseg import schemes
 from xlcustseg.cells import Cells, Grid, error_text, scalar, used_rows
-from xlcustseg.engine import SegmentResult, segment
+from xlcustseg.engine import steps
+from xlcustseg.engine.prepare import Customers, Prepared, prepare
 from xlcustseg.engine.steps import rfm_map as rfm_map_for
 from xlcustseg.engine.strategies import labels, lookup
 from xlcustseg.fields.values import looks_like_dates, parse_dates, parse_numbers, parse_text
@@ -65,23 +69,50 @@ def _settings(**values: Any) -> Settings:
     return DEFAULTS.replace(given) if given else DEFAULTS
 
 
-def _run(columns: dict[str, np.ndarray], settings: Settings) -> tuple[SegmentResult, np.ndarray]:
-    """segment() on a table built from the arguments; and each input row's result row (-1: blank row)."""
-    n = len(next(iter(columns.values())))
-    result = segment(pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in columns.items()}), settings)
-    row_of = np.full(n, -1)
-    row_of[np.asarray(result.source_rows, dtype=int)] = np.arange(len(result.table))
-    return result, row_of
+@dataclass(frozen=True)
+class _Table:
+    """The arguments read as `segment()` reads a table whose columns are `headers`."""
+
+    prepared: Prepared
+    headers: tuple[str, ...]
+    row_of: np.ndarray  # each input row's customer (-1: a blank row, which segment() leaves out)
+
+    @property
+    def customers(self) -> Customers:
+        return self.prepared.customers
 
 
-def _answer(result: SegmentResult, row_of: np.ndarray, values: pd.Series) -> np.ndarray:
-    """Per input row: the value, else the text of the row's first note, else blank."""
-    reason_text = np.full(len(result.table) + 1, None, dtype=object)  # the extra last slot: blank rows
-    notes = result.notes.dropna(subset=["row"]).drop_duplicates("row")
-    reason_text[notes["row"].to_numpy(dtype=int)] = [_reason_text(r) for r in notes["reason"]]
-    answers = np.append(values.to_numpy(dtype=object), None)[row_of]
+def _read(columns: dict[str, np.ndarray], settings: Settings) -> _Table:
+    """The columns (header → cells) read by `engine.prepare`, as `segment()` would read them."""
+    frame = pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in columns.items()})
+    prepared = prepare(frame, settings, None)
+    row_of = np.full(len(frame), -1)
+    row_of[np.asarray(prepared.source_rows, dtype=int)] = np.arange(prepared.customers.n)
+    return _Table(prepared, tuple(columns), row_of)
+
+
+def _answer(table: _Table, values: pd.Series, *step_notes: tuple[pd.DataFrame, ...]) -> np.ndarray:
+    """Per input row: the value, else the text of the row's first note, else blank.
+
+    The notes are those `segment()` would make on these columns (reading, then
+    each step's, in the pipeline's order); a row's first is the one in its
+    leftmost column (the order of `segment()`'s notes frame: by row, then cell).
+    """
+    parts = [*table.prepared.notes, *(part for notes in step_notes for part in notes)]
+    column = {h: j for j, h in enumerate(table.headers)}
+    ranked = sorted(range(len(parts)), key=lambda i: (column.get(parts[i]["column"].iat[0], len(column)), i))
+    n = table.customers.n
+    reason = np.full(n + 1, None, dtype=object)  # the extra last slot: blank rows
+    taken = np.zeros(n + 1, dtype=bool)
+    for i in ranked:
+        rows = parts[i]["row"].to_numpy(dtype=int)
+        fresh = ~taken[rows]
+        codes, reasons = pd.factorize(parts[i]["reason"].to_numpy(dtype=object)[fresh])
+        reason[rows[fresh]] = np.array([_reason_text(r) for r in reasons], dtype=object)[codes]
+        taken[rows[fresh]] = True
+    answers = np.append(values.to_numpy(dtype=object), None)[table.row_of]
     missing = pd.isna(answers)
-    answers[missing] = reason_text[row_of][missing]
+    answers[missing] = reason[table.row_of][missing]
     return answers
 
 
@@ -97,9 +128,9 @@ def custtier(revenues: Cells, basis: Cells = None, cutoffs: Cells = None) -> lis
     if basis is None or (isinstance(chosen, str) and chosen.strip().lower() in TIER_BASES):
         chosen = None if chosen is None else chosen.strip().lower()
         settings = _tier_settings(chosen, scalar(cutoffs))
-        cells = grid.cells(grid.used_rows())
-        result, row_of = _run({"销售额": cells}, settings)
-        return grid.back(_answer(result, row_of, result.classes["tier"]), per_cell=True)
+        table = _read({"销售额": grid.cells(grid.used_rows())}, settings)
+        tiers = steps.tiers(table.customers, settings)
+        return grid.back(_answer(table, tiers.tier, tiers.notes), per_cell=True)
     tiers = POPULATIONS.tiers(basis, cutoffs)
     values = parse_numbers(pd.Series(grid.cells(grid.used_rows()), dtype=object))
     answers = values.values.map(tiers).astype(object)
@@ -153,8 +184,9 @@ class PopulationCache:
     def _segment(self, population: Cells, cutoffs: Cells) -> dict[float, str]:
         self.computed += 1
         grid = Grid.of(population)
-        result, _ = _run({"销售额": grid.cells(grid.used_rows())}, _tier_settings(None, scalar(cutoffs)))
-        known = result.classes[["revenue", "tier"]].dropna()
+        settings = _tier_settings(None, scalar(cutoffs))
+        c = _read({"销售额": grid.cells(grid.used_rows())}, settings).customers
+        known = pd.DataFrame({"revenue": c.revenue, "tier": steps.tiers(c, settings).tier}).dropna()
         return dict(zip(known["revenue"], known["tier"], strict=True))
 
     def clear(self) -> None:
@@ -177,9 +209,11 @@ def _rfm_columns(recency_or_last_dates: Cells, frequencies: Cells, monetaries: C
 def custrfm(recency_or_last_dates: Cells, frequencies: Cells, monetaries: Cells, as_of: Cells = None,
             bins: Cells = None) -> list[list[Any]]:
     """RFM得分: the R, F and M scores as a code such as 545."""
-    grid, table = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
-    result, row_of = _run(table, _settings(as_of=as_of, **{"rfm.bins": bins}))
-    return grid.back(_answer(result, row_of, result.classes["rfm_code"]))
+    grid, columns = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
+    settings = _settings(as_of=as_of, **{"rfm.bins": bins})
+    table = _read(columns, settings)
+    rfm = steps.rfm(table.customers, settings)
+    return grid.back(_answer(table, rfm.rfm_code, steps.revenue_notes(table.customers), rfm.notes))
 
 
 @_guard
@@ -187,12 +221,13 @@ def custrfmclass(recency_or_last_dates: Cells, frequencies: Cells, monetaries: C
                  lang: Cells = None, as_of: Cells = None) -> list[list[Any]]:
     """RFM分群: the RFM class (重要价值客户 … / Champions …) under the chosen map."""
     lang = _lang(lang)
-    grid, table = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
+    grid, columns = _rfm_columns(recency_or_last_dates, frequencies, monetaries)
     rfm_map = scalar(map) or rfm_map_for(DEFAULTS, lang)
     settings = _settings(as_of=as_of, language=lang, **{"rfm.map": rfm_map})
-    result, row_of = _run(table, settings)
-    classes = labels(result.classes["rfm_class"], result.rfm_map, lang, settings)
-    return grid.back(_answer(result, row_of, classes))
+    table = _read(columns, settings)
+    rfm = steps.rfm(table.customers, settings)
+    classes = labels(rfm.rfm_class, rfm.rfm_map, lang, settings)
+    return grid.back(_answer(table, classes, steps.revenue_notes(table.customers), rfm.notes))
 
 
 # ------------------------------------------------------------------ lifecycle, quadrants, MAN, follow-up
@@ -202,11 +237,11 @@ def custlifecycle(first: Cells, last: Cells, orders: Cells, as_of: Cells = None,
     """生命周期: 潜在/新/活跃/沉默/流失客户 from the first and last purchase and the orders."""
     grids = [Grid.of(last), Grid.of(first), Grid.of(orders)]
     n = used_rows(*grids)
-    table = {"首次购买日期": grids[1].column(n), "最近购买日期": grids[0].column(n), "订单数": grids[2].column(n)}
+    columns = {"首次购买日期": grids[1].column(n), "最近购买日期": grids[0].column(n), "订单数": grids[2].column(n)}
     settings = _settings(as_of=as_of)
-    result, row_of = _run(table, settings)
-    return grids[0].back(_answer(result, row_of, labels(result.classes["lifecycle"], "lifecycle", _lang(lang),
-                                                        settings)))
+    table = _read(columns, settings)  # no revenue: neither the tiers nor the RFM step would note anything
+    stages = steps.lifecycle(table.customers, settings).lifecycle
+    return grids[0].back(_answer(table, labels(stages, "lifecycle", _lang(lang), settings)))
 
 
 @_guard
@@ -214,12 +249,13 @@ def custquadrant(values: Cells, needs: Cells, potentials: Cells = None, lang: Ce
     """价值×需求象限: 高价值/高需求 … 潜在低价值/低需求 (quadrants 1–8)."""
     grids = [Grid.of(values), Grid.of(needs)] + ([Grid.of(potentials)] if potentials is not None else [])
     n = used_rows(*grids)
-    table = {"销售额": grids[0].column(n), "需求": grids[1].column(n)}
+    columns = {"销售额": grids[0].column(n), "需求": grids[1].column(n)}
     if potentials is not None:
-        table["潜力"] = grids[2].column(n)
-    result, row_of = _run(table, DEFAULTS)
-    return grids[0].back(_answer(result, row_of, labels(result.classes["quadrant"], "quadrant", _lang(lang),
-                                                        DEFAULTS)))
+        columns["潜力"] = grids[2].column(n)
+    table = _read(columns, DEFAULTS)
+    quadrants = steps.quadrants(table.customers, DEFAULTS).quadrant
+    return grids[0].back(_answer(table, labels(quadrants, "quadrant", _lang(lang), DEFAULTS),
+                                 steps.revenue_notes(table.customers)))
 
 
 @_guard
@@ -227,10 +263,8 @@ def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
     """MAN 代码: MAN, MaN, mAN … man (upper case = yes)."""
     grids = [Grid.of(money), Grid.of(authority), Grid.of(need)]
     n = used_rows(*grids)
-    ids = np.char.add("r", np.arange(n).astype(str)).astype(object)
-    table = {"有预算": grids[0].column(n), "决策权": grids[1].column(n), "有需求": grids[2].column(n), "客户编号": ids}
-    result, row_of = _run(table, DEFAULTS)
-    return grids[0].back(_answer(result, row_of, result.classes["man_code"]))
+    table = _read({"有预算": grids[0].column(n), "决策权": grids[1].column(n), "有需求": grids[2].column(n)}, DEFAULTS)
+    return grids[0].back(_answer(table, steps.man(table.customers).man_code))
 
 
 @_guard

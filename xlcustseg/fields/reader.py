@@ -76,8 +76,10 @@ def _blank_text(column: pd.Series, candidates: np.ndarray) -> np.ndarray:
     if column.dtype != object or not candidates.any():
         return out
     sub = column[candidates]
-    is_str = sub.map(type).eq(str).to_numpy()
-    out[np.flatnonzero(candidates)[is_str]] = sub[is_str].str.strip().eq("").to_numpy()
+    codes, types = V.cell_types(sub.to_numpy())
+    is_str = np.isin(codes, [i for i, t in enumerate(types) if t is str])
+    texts = sub.to_numpy()[is_str]  # str.isspace is the whitespace .strip() removes; one pass, no pandas .str
+    out[np.flatnonzero(candidates)[is_str]] = np.fromiter((not t or t.isspace() for t in texts), bool, len(texts))
     return out
 
 
