@@ -100,11 +100,15 @@ def _memory(path: Path) -> OpenpyxlBook:
 
 
 def _file(path: Path) -> OpenpyxlBook:
-    return open_book(path)[0]
+    """openpyxl over a file (the route for packages the streamed adapter does not take)."""
+    return OpenpyxlBook(openpyxl.load_workbook(path), source=path)
 
 
 def _package(path: Path) -> PackageBook:
-    return PackageBook(path)
+    """The command line's adapter: open_book streams an .xlsx package."""
+    book = open_book(path)[0]
+    assert isinstance(book, PackageBook)
+    return book
 
 
 def package_charts(book: PackageBook, sheet: str) -> list[Chart]:

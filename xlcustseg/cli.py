@@ -355,7 +355,7 @@ def _segment(args: argparse.Namespace) -> int:
     if wants_engine(args.input, getattr(args, "engine", None)) and not getattr(args, "extra", None):
         return _segment_file(args)
     from xlcustseg.workbook import output_file
-    from xlcustseg.workbook.files import conversion_note, dropped_parts, open_book
+    from xlcustseg.workbook.files import conversion_note, open_book
     from xlcustseg.workbook.reading import notes
     from xlcustseg.workbook.run import WorkbookError, segment_book
 
@@ -372,14 +372,9 @@ def _segment(args: argparse.Namespace) -> int:
             if args.output is not None:
                 output_file.check_target(args.output, macros)
             before = output_file.signature(real) if real is not None else None
-            if args.in_place:
-                if kind != "xlsx":
-                    raise CommandError(f"--in-place needs an .xlsx or .xlsm file; {source.name} would be "
-                                       "converted. Leave out --in-place to write a new .xlsx.")
-                lost = dropped_parts(source)
-                if lost:
-                    raise CommandError(f"not writing {source.name} in place: it holds {', '.join(lost)}, which "
-                                       "would be lost. Leave out --in-place to write a new file.")
+            if args.in_place and kind != "xlsx":
+                raise CommandError(f"--in-place needs an .xlsx or .xlsm file; {source.name} would be "
+                                   "converted. Leave out --in-place to write a new .xlsx.")
             report = segment_book(book, overrides, sheet=args.sheet, progress=progress)
             moved = _movement(book, report, args)
         except WorkbookError as exc:
@@ -406,11 +401,6 @@ def _segment(args: argparse.Namespace) -> int:
     print(report.message())
     if moved:
         print(moved)
-    if not args.in_place and kind == "xlsx":
-        lost = dropped_parts(source)
-        if lost:
-            print(f"Note: the output lacks the input's {', '.join(lost)} (openpyxl cannot copy them); "
-                  "the input file is unchanged.")
     for warning in report.result.warnings:
         print(f"Note: {warning}")
     for note in [*notes(source), *([conversion_note(source)] if kind == "converted" else [])]:

@@ -9,20 +9,26 @@ import openpyxl
 
 from xlcustseg.cells import from_rows
 from xlcustseg.workbook.limits import check_file
-from xlcustseg.workbook.ooxml import part_kinds
 from xlcustseg.workbook.openpyxl_book import OpenpyxlBook
 from xlcustseg.workbook.output_file import save_atomic
+from xlcustseg.workbook.package_book import NotStreamable, PackageBook
+from xlcustseg.workbook.port import WorkbookFile
 from xlcustseg.workbook.run import WorkbookError
 
-__all__ = ["conversion_note", "dropped_parts", "open_book", "save_atomic"]
+__all__ = ["conversion_note", "open_book", "save_atomic"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
 
 
-def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
-    """The workbook behind `path` and its kind ('xlsx' or 'converted'); WorkbookError if it cannot be."""
+def open_book(path: Path) -> tuple[WorkbookFile, str]:
+    """The workbook behind `path` and its kind ('xlsx' or 'converted'); WorkbookError if it cannot be.
+
+    An .xlsx/.xlsm file is streamed (`PackageBook`: every part the run does not
+    change is copied byte for byte); an .xls/.xlsb/.ods file is converted into a
+    new workbook in memory (`OpenpyxlBook`).
+    """
     if not path.exists():
         raise WorkbookError(f"{path} does not exist.")
     if path.is_dir():
@@ -40,10 +46,21 @@ def open_book(path: Path) -> tuple[OpenpyxlBook, str]:
     if not zipfile.is_zipfile(path):
         raise WorkbookError(f"{path.name} is not a valid Excel workbook (the file is damaged or of another kind).")
     try:
-        workbook = openpyxl.load_workbook(path, keep_vba=suffix == ".xlsm", rich_text=True)
+        return PackageBook(path), "xlsx"
+    except NotStreamable:
+        pass  # XML with namespace prefixes (a few generators write them): openpyxl, which reads any
+    except Exception as exc:  # a damaged package fails in many ways
+        raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
+    return _loaded(path), "xlsx"
+
+
+def _loaded(path: Path) -> OpenpyxlBook:
+    """The whole workbook loaded by openpyxl (the route for packages PackageBook does not stream)."""
+    try:
+        workbook = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=True)
     except Exception as exc:  # openpyxl raises many kinds on broken files
         raise WorkbookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}).") from None
-    return OpenpyxlBook(workbook, source=path), "xlsx"
+    return OpenpyxlBook(workbook, source=path)
 
 
 def _converted(path: Path) -> OpenpyxlBook:
@@ -108,12 +125,3 @@ def conversion_note(path: Path) -> str:
     return (f"{path.name} was converted to a new .xlsx: its values and each sheet's visibility are kept, but "
             "formulas become their last results, and formatting, merged cells, comments, charts, images, "
             "defined names, data validation and macros are not carried over (the input file is unchanged).")
-
-
-def dropped_parts(path: Path) -> list[str]:
-    """What openpyxl would lose on saving this file (empty for a plain workbook; macros are kept in .xlsm)."""
-    if path.suffix.lower() not in OPENPYXL_SUFFIXES or not zipfile.is_zipfile(path):
-        return []
-    with zipfile.ZipFile(path) as archive:
-        kinds = part_kinds(archive.namelist())
-    return [k for k in kinds if not (k == "VBA macros" and path.suffix.lower() == ".xlsm")]

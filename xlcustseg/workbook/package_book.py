@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import tempfile
+import weakref
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,15 +48,24 @@ _TABLE_TAG = re.compile(r"<table\b[^>]*>")
 _CHUNK = 1 << 22
 
 
+class NotStreamable(ValueError):
+    """The package's XML is written with namespace prefixes (<x:sheetData>), which this adapter does not edit."""
+
+
 class PackageBook:
     """Adapter: `PackageBook(path)` over an .xlsx/.xlsm file, written out by `save` (the input is never changed)."""
 
     def __init__(self, source: Path):
         self.source = Path(source)
-        with zipfile.ZipFile(self.source) as archive:
+        self.package = _snapshot(self.source, self)  # what the book stands for, even if the file changes
+        self._signature = _signature(self.source)
+        with zipfile.ZipFile(self.package) as archive:
             self.parts = sheet_parts(archive.read)
             self._names = set(archive.namelist())
             workbook = archive.read(WORKBOOK_PART).decode("utf-8")
+            if "<sheets>" not in workbook or any(b"<worksheet" not in _head(archive, p) for p in self.parts.values()
+                                                 if p.startswith("xl/worksheets/")):
+                raise NotStreamable(f"{self.source.name}: the workbook's XML uses namespace prefixes")
             self.tables = {sheet: _tables(archive, part) for sheet, part in self.parts.items()}
         tab = re.search(r'<workbookView\b[^>]*?\bactiveTab="(\d+)"', workbook)
         names = list(self.parts)
@@ -107,12 +119,13 @@ class PackageBook:
     def _scanned(self, sheet: str) -> _Scan:
         if sheet not in self._scans:
             part = self.parts[sheet]
-            self._scans[sheet] = _scan(self.source, part) if part.startswith("xl/worksheets/") else _Scan({}, [], [])
+            self._scans[sheet] = _scan(self.package, part) if part.startswith("xl/worksheets/") else _Scan({}, [], [])
         return self._scans[sheet]
 
     def _file_values(self, sheet: str) -> tuple[list[list[Any]], int, int]:
         try:
-            rows, first_row, first_col = sheet_values(self.source, sheet)
+            unchanged = _signature(self.source) == self._signature  # the file itself (its notes are under its name)
+            rows, first_row, first_col = sheet_values(self.source if unchanged else self.package, sheet)
         except Exception:
             if not self.parts[sheet].startswith("xl/worksheets/"):
                 return [], 1, 1
@@ -254,6 +267,28 @@ def _bounds(ref: str) -> tuple[int, int, int, int]:
 
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     return min_row, min_col, max_row or min_row, max_col or min_col
+
+
+def _snapshot(source: Path, owner: object) -> Path:
+    """A private copy of `source`, removed with `owner`."""
+    folder = Path(tempfile.mkdtemp(prefix="xlcustseg-"))
+    weakref.finalize(owner, shutil.rmtree, folder, True)
+    copy = folder / f"input{source.suffix.lower()}"
+    shutil.copyfile(source, copy)
+    return copy
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+def _head(archive: zipfile.ZipFile, part: str) -> bytes:
+    with archive.open(part) as raw:
+        return raw.read(4096)
 
 
 def _runs(cells: list[Any]) -> list[tuple[int, list[Any], bool]]:

@@ -103,7 +103,7 @@ def write_package(book: PackageBook, path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scratch_path = Path(tmp) / "scratch.xlsx"
         book.scratch.save(scratch_path)
-        with zipfile.ZipFile(book.source) as source, zipfile.ZipFile(scratch_path) as scratch:
+        with zipfile.ZipFile(book.package) as source, zipfile.ZipFile(scratch_path) as scratch:
             out = _plan(book, source, scratch)
             _write(source, out, path)
 
@@ -321,7 +321,8 @@ def _defined_names(xml: str, before: list[str], order: list[str], made: set[str]
         if sheet in order and sheet not in made:
             kept.append(element.replace(local.group(0), f' localSheetId="{order.index(sheet)}"', 1))
     for sheet, element in scratch_names:
-        kept.append(re.sub(r"^<definedName\b", f'<definedName localSheetId="{order.index(sheet)}"', element))
+        kept.append(re.sub(r'^(<definedName\b[^>]*?\bname="[^"]*")', rf'\g<1> localSheetId="{order.index(sheet)}"',
+                           element))
     block = f"<definedNames>{''.join(kept)}</definedNames>" if kept else ""
     if found:
         return xml[:found.start()] + block + xml[found.end():]

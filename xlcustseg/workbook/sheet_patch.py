@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from xlcustseg.cells import FormulaLikeText, column_letter
+from xlcustseg.cells import Formula, column_letter
 from xlcustseg.workbook.ooxml import sheet_parts
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -57,7 +57,7 @@ def cell_xml(letter: str, row: int, value: Any, style: int) -> str:
         return f'<c r="{letter}{row}"{s}><v>{repr(float(value)) if isinstance(value, float) else int(value)}</v></c>'
     if isinstance(value, dt.datetime | dt.date):
         return f'<c r="{letter}{row}"{s}><v>{_serial(value)}</v></c>'
-    if isinstance(value, str) and value.startswith("=") and not isinstance(value, FormulaLikeText):
+    if isinstance(value, Formula):  # only a formula we authored (`xlcustseg.cells.to_cell`): any other text is text
         return f'<c r="{letter}{row}"{s}><f>{escape(_ILLEGAL.sub("", value[1:]))}</f></c>'
     text = _ILLEGAL.sub("", str(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
@@ -143,6 +143,8 @@ CHUNK_CHARS = 1 << 22  # the sheet is read and written this many characters at a
 DEFAULT_WIDTH = 14.0
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
 _SPANS = re.compile(r'\sspans="[^"]*"')
+_ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
+_CELL_COLUMN = re.compile(r'<c r="([A-Z]+)')
 _COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
 _COL = re.compile(r"<col\b[^>]*?/>|<col\b[^>]*?>.*?</col>", re.S)
 
@@ -175,6 +177,21 @@ class RowCells:
                 parts.append([""] * (a - start) + _column_xml(part) + [""] * (end - b))
         self._start = start
         self._joined = ["".join(cells) for cells in zip(*parts, strict=True)] if parts else [""] * BLOCK_ROWS
+
+    def span(self, first: int, last: int) -> list[str]:
+        """`joined` for every row from `first` to `last`, sliced a block at a time."""
+        out: list[str] = []
+        row = first
+        while row <= last:
+            if not self.top <= row <= self.bottom:
+                stop = min(last, self.top - 1) if row < self.top else last
+                out += [""] * (stop - row + 1)
+            else:
+                self.joined(row)
+                stop = min(last, self._start + BLOCK_ROWS - 1, self.bottom)
+                out += self._joined[row - self._start:stop - self._start + 1]
+            row = stop + 1
+        return out
 
     def covered(self, row: int) -> set[int]:
         """The columns written at `row` (their old cells there give way, blank or not)."""
@@ -257,6 +274,9 @@ def _rows(buffer: str, text: Iterator[str], target: io.BufferedIOBase, cells: Ro
 
 def _patch_rows(xml: str, cells: RowCells, last: int) -> tuple[list[str], int]:
     """Complete rows of the sheet with their new cells, and new rows where the sheet has none; the last row seen."""
+    fast = _appended(xml, cells, last)
+    if fast is not None:
+        return fast
     out, cursor = [], 0
     for found in _ROW.finditer(xml):
         number = int(found.group(1))
@@ -266,6 +286,28 @@ def _patch_rows(xml: str, cells: RowCells, last: int) -> tuple[list[str], int]:
         cursor, last = found.end(), number
     out.append(xml[cursor:])
     return out, last
+
+
+def _appended(xml: str, cells: RowCells, last: int) -> tuple[list[str], int] | None:
+    """The usual case in a few passes over the text, without a step per cell: consecutive rows, every cell
+    named (r first) and left of our first column, no row to add before them. None when the text is not so."""
+    pieces = xml.split("</row>")
+    numbers = _ROW_NUMBER.findall(xml)
+    if not numbers or len(numbers) != len(pieces) - 1:
+        return None  # a row written <row .../>, or one without r
+    first, end = int(numbers[0]), int(numbers[-1])
+    if end - first + 1 != len(numbers) or next(cells.filled_rows(last, first), None) is not None:
+        return None  # gaps, where the careful way adds rows
+    named = _CELL_COLUMN.findall(xml)
+    if xml.count("<c ") + xml.count("<c>") != len(named) or \
+            (named and max(map(_column_number, set(named))) >= cells.first_col):
+        return None
+    joined = cells.span(first, end)
+    if cells.top <= end and first <= cells.bottom:
+        pieces = _SPANS.sub("", xml).split("</row>")
+    out = [piece + added + "</row>" for piece, added in zip(pieces, joined, strict=False)]
+    out.append(pieces[-1])
+    return out, end
 
 
 def _patched_row(found: re.Match, cells: RowCells, number: int) -> str:
