@@ -364,14 +364,16 @@ def _segment(args: argparse.Namespace) -> int:
     with _Progress(source) as progress, contextlib.ExitStack() as held:
         try:
             real = _in_place(source, held) if args.in_place else None
+            before = output_file.signature(real) if real is not None else None
             if args.output is not None:
                 output_file.check_target(args.output)
+                if args.output.exists():  # refused before the work rather than at the save
+                    output_file.refuse_unwritable(args.output, "choose another output")
             progress("open")
             book, kind = open_book(source)
             macros = kind == "xlsx" and output_file.has_macros(source)
             if args.output is not None:
                 output_file.check_target(args.output, macros)
-            before = output_file.signature(real) if real is not None else None
             if args.in_place and kind != "xlsx":
                 raise CommandError(f"--in-place needs an .xlsx or .xlsm file; {source.name} would be "
                                    "converted. Leave out --in-place to write a new .xlsx.")
