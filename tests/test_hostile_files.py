@@ -179,8 +179,8 @@ def test_a_stray_far_cell_is_left_out_with_a_note_not_allocated(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "40" in done.stdout and "Customers" in done.stdout
     assert openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames[-1] == "分层汇总"  # the settings were read
-    note = next(line for line in done.stdout.splitlines() if "far from the table" in line)
-    assert "XFD1048576" in note and "A1:E41" in note
+    note = next(line for line in done.stdout.splitlines() if "远离表格" in line)  # in the language of the run
+    assert "XFD1048576" in note and "A1:E41" in note and note.startswith("Note: 工作表“Customers”")
     assert (tmp_path / "out.xlsx").exists()
 
 

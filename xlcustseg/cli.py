@@ -405,7 +405,8 @@ def _segment(args: argparse.Namespace) -> int:
         print(moved)
     for warning in report.result.warnings:
         print(f"Note: {warning}")
-    for note in [*notes(source), *([conversion_note(source)] if kind == "converted" else [])]:
+    lang = report.result.language
+    for note in [*notes(source, lang), *([conversion_note(source, lang)] if kind == "converted" else [])]:
         print(f"Note: {note}")
     print(f"Output: {source if real is not None else target}")
     if real is not None:

@@ -300,6 +300,21 @@ MESSAGES.update({
 })
 
 
+# ---------------------------------------------------------------- reading files (workbook/reading.py, files.py)
+MESSAGES.update({
+    "far_cells": ("工作表“{sheet}”：{count} 个远离表格的单元格（{cells}）未读入；读取了 {block}"
+                  "（文件中仍保留这些单元格）。",
+                  "sheet '{sheet}': {count} cell(s) far from the table ({cells}) left out of the reading; read "
+                  "{block} (the file keeps them)."),
+    "far_cells_more": ("等另外 {count} 个", " and {count} more"),
+    "converted": ("{name} 已转换为新的 .xlsx：保留了数值和每个工作表的隐藏状态，但公式变为其最后的结果，"
+                  "格式、合并单元格、批注、图表、图片、定义的名称、数据验证和宏都没有带过来（输入文件未改动）。",
+                  "{name} was converted to a new .xlsx: its values and each sheet's visibility are kept, but "
+                  "formulas become their last results, and formatting, merged cells, comments, charts, images, "
+                  "defined names, data validation and macros are not carried over (the input file is unchanged)."),
+})
+
+
 def text(key: str, lang: str, **values: object) -> str:
     """One of `MESSAGES` in `lang`, its placeholders filled with `values`."""
     return pick(MESSAGES[key], lang).format(**values)
@@ -321,8 +336,8 @@ MESSAGES.update({
                         "(-o customers.parquet)."),
     "engine_missing": ("--engine {engine} 需要安装 {what}：pip install \"xlcustseg[{extra}]\"。",
                        "--engine {engine} needs {what}: pip install \"xlcustseg[{extra}]\"."),
-    "engine_setting": ("--engine {engine} 不支持设置 {key} = {value}；请用 --engine pandas。",
-                       "--engine {engine} does not compute the setting {key} = {value}; use --engine pandas for it."),
+    "engine_setting": ("--engine {engine} 不支持设置 {setting} = {value}；请用 --engine pandas。",
+                       "--engine {engine} does not compute the setting {setting} = {value}; use --engine pandas."),
     "engine_output": ("{name}：请输出 .xlsx、.parquet、.csv 或 .csv.gz 文件。",
                       "{name}: write an .xlsx, .parquet, .csv or .csv.gz file."),
     "engine_workbook": ("--engine {engine} 读取 Parquet 或 CSV 订单明细；工作簿请用 --engine pandas。",

@@ -120,8 +120,8 @@ def _sheet_states(source: object) -> dict[str, str]:
             for meta in source.sheets_metadata}
 
 
-def conversion_note(path: Path) -> str:
-    """The one sentence saying what a converted (.xls, .xlsb, .ods) input could not keep."""
-    return (f"{path.name} was converted to a new .xlsx: its values and each sheet's visibility are kept, but "
-            "formulas become their last results, and formatting, merged cells, comments, charts, images, "
-            "defined names, data validation and macros are not carried over (the input file is unchanged).")
+def conversion_note(path: Path, lang: str = "en") -> str:
+    """The one sentence saying what a converted (.xls, .xlsb, .ods) input could not keep, in `lang`."""
+    from xlcustseg.i18n import text
+
+    return text("converted", lang, name=path.name)

@@ -28,7 +28,7 @@ TRIM_AREA = 4_000_000
 TRIM_BYTES = 256 * 2**20
 _TAG = re.compile(rb"<((?:[\w.-]+:)?)(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?(\d+)\s*["']""")
-_NOTES: dict[tuple[str, str], str] = {}
+_NOTES: dict[tuple[str, str], dict[str, Any]] = {}  # (file, sheet) → the far cells' note, unformatted
 
 
 def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
@@ -51,10 +51,20 @@ def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
     return data.to_python(skip_empty_area=True), start[0] + 1, start[1] + 1
 
 
-def notes(source: Path) -> list[str]:
-    """The notes on what reading `source` left out (far cells), one per sheet, in the order read."""
+def notes(source: Path, lang: str = "en") -> list[str]:
+    """The notes on what reading `source` left out (far cells), one per sheet, in the order read, in `lang`."""
+    from xlcustseg.i18n import text
+
     key = str(Path(source).resolve())
-    return [text for (path, _), text in _NOTES.items() if path == key]
+    return [text("far_cells", lang, **_more(values, lang)) for (path, _), values in _NOTES.items() if path == key]
+
+
+def _more(values: dict[str, Any], lang: str) -> dict[str, Any]:
+    from xlcustseg.i18n import text
+
+    more = values["count"] - len(values["cells"])
+    cells = ", ".join(values["cells"]) + (text("far_cells_more", lang, count=f"{more:,}") if more > 0 else "")
+    return {**values, "cells": cells, "count": f"{values['count']:,}"}
 
 
 def _sheet_part(source: Path, sheet: str) -> str | None:
@@ -177,14 +187,12 @@ def _column(letters: bytes) -> int:
     return col
 
 
-def _far_note(sheet: str, far: np.ndarray, box: tuple[int, int, int, int]) -> str:
-    """One sentence naming the far cells left out (the first three) and the block read."""
+def _far_note(sheet: str, far: np.ndarray, box: tuple[int, int, int, int]) -> dict[str, Any]:
+    """What the note on the far cells left out says: the sheet, how many, the first three, the block read."""
     names = [f"{column_letter(int(c))}{int(r)}" for r, c in far[np.lexsort((far[:, 1], far[:, 0])), :2][:3]]
-    more = f" and {len(far) - 3:,} more" if len(far) > 3 else ""
     r0, c0, r1, c1 = box
-    return (f"sheet {sheet!r}: {len(far):,} cell{'s' if len(far) > 1 else ''} far from the table "
-            f"({', '.join(names)}{more}) left out of the reading; read {column_letter(c0)}{r0}:"
-            f"{column_letter(c1)}{r1} (the file keeps them).")
+    return {"sheet": sheet, "count": len(far), "cells": names,
+            "block": f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"}
 
 
 def _replaced(source: Path, part: str, xml: bytes) -> io.BytesIO:
