@@ -34,6 +34,10 @@ from xlcustseg.workbook.limits import Limits, SheetFacts
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 1 << 30  # 1 GiB of address space: a normal run needs about 130 MB resident
+#: one thread per numeric library and few malloc arenas, so the address space a run reserves does not grow
+#: with the machine's cores (each thread's stack and arena counts against RLIMIT_AS)
+CAPPED_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
+              "RAYON_NUM_THREADS": "1"}
 SHEET = "xl/worksheets/sheet1.xml"
 SST = "xl/sharedStrings.xml"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -147,7 +151,7 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float
         if umask is not None:
             os.umask(umask)
 
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **CAPPED_ENV, **(env or {})}
     return subprocess.run([sys.executable, "-m", "xlcustseg", *args], cwd=cwd, env=environment, text=True,
                           capture_output=True, timeout=timeout, preexec_fn=limit)
 
@@ -197,7 +201,7 @@ def test_a_far_cell_behind_a_dimension_that_understates_it(tmp_path: Path) -> No
             "rows, r, c = reading.sheet_values(Path(sys.argv[1]), 'Customers'); "
             "print(len(rows), max(map(len, rows)), r, c); print(reading.notes(Path(sys.argv[1]))[0])")
     done = subprocess.run([sys.executable, "-c", code, str(lying)], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **CAPPED_ENV},
                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP)))
     assert done.returncode == 0, done.stderr
     shape, note = done.stdout.splitlines()
