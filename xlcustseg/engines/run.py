@@ -22,7 +22,17 @@ from xlcustseg.engines import sql
 from xlcustseg.engines.base import SHEET_ROWS, output_format, path_literal
 from xlcustseg.engines.lookups import SCHEMAS, lifecycle_table, nature_table, rfm_table, strategy_table
 from xlcustseg.fields.headers import has_cjk, match_fields
-from xlcustseg.i18n import AGGREGATE_COLUMNS, COMMA, OUTPUT_COLUMNS, all_created_headers, pick, sheet_name, text
+from xlcustseg.i18n import (
+    AGGREGATE_COLUMNS,
+    COMMA,
+    OUTPUT_COLUMNS,
+    SCHEME_REASONS,
+    SEPARATOR,
+    all_created_headers,
+    pick,
+    sheet_name,
+    text,
+)
 from xlcustseg.settings import Settings
 
 ENGINES = ("duckdb", "spark", "pandas")
@@ -96,7 +106,7 @@ def _fields(columns: list[str], settings: Settings, source: Path) -> tuple[dict[
 def _check_settings(settings: Settings, engine: str) -> None:
     for key, allowed in SUPPORTED.items():
         if settings[key] not in allowed:
-            raise EngineError(text("engine_setting", "en", engine=engine, key=key, value=settings[key]))
+            raise EngineError(text("engine_setting", "en", engine=engine, setting=key, value=settings[key]))
 
 
 def _as_of(settings: Settings, latest: int | None) -> int | None:
@@ -133,12 +143,20 @@ def _with_sql(engine: Any, source: Path, target: Path, settings: Settings) -> En
     engine.view("xl_highs", sql.highs())
     secondary = "lifecycle" if settings["strategy.secondary"] == "lifecycle" or not scored else "rfm"
     _register_lookups(engine, plan, secondary, lang, settings)
-    engine.view("xl_classes", sql.classes(plan.has_name, secondary, text("engine_incomplete", lang)))
+    engine.view("xl_classes", sql.classes(plan.has_name, secondary, _note_texts(lang)))
     _write(engine, target, _projection(engine.quote, renames, lang), lang)
     tiers = dict(engine.rows("SELECT tier, COUNT(*) FROM xl_scored WHERE tier IS NOT NULL GROUP BY tier"))
     engine.close()
     return EngineReport(engine.name, int(customers), {t: int(tiers.get(t, 0)) for t in plan.tier_letters}, lang,
                         None if as_of is None else EPOCH + pd.Timedelta(days=as_of), target)
+
+
+def _note_texts(lang: str) -> dict[str, str]:
+    """The notes the SQL engines write: the column's header and the reason, as the pandas route words them."""
+    space = "" if lang == "zh" else " "
+    header = {key: pick((zh, en), lang) for key, zh, en in AGGREGATE_COLUMNS}
+    return {"incomplete": text("engine_incomplete", lang), "separator": pick(SEPARATOR, lang),
+            "negative": header["revenue"] + space + pick(SCHEME_REASONS["negative_revenue"], lang)}
 
 
 def fmt_is_sheet(target: Path) -> bool:

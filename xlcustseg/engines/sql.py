@@ -141,11 +141,19 @@ def highs() -> str:
     return f"SELECT *, {', '.join(parts)} FROM xl_scored"
 
 
-def classes(has_nature: bool, secondary: str, note: str) -> str:
+def notes(texts: dict[str, str]) -> str:
+    """The notes column: texts["incomplete"] (a line's date or amount unreadable) and texts["negative"]
+    (revenue below zero, tiered last), the notes the pandas route makes on aggregated order lines."""
+    parts = (f"CASE WHEN NOT h.complete THEN {_literal(texts['incomplete'])} END",
+             f"CASE WHEN h.revenue < 0 THEN {_literal(texts['negative'])} END")
+    return f"NULLIF(CONCAT_WS({_literal(texts['separator'])}, {', '.join(parts)}), '')"
+
+
+def classes(has_nature: bool, secondary: str, texts: dict[str, str]) -> str:
     """The ranked customers joined with the look-ups `lookups.py` made from the pandas schemes.
 
     secondary: rfm or lifecycle, the class combined with the tier in the strategy text;
-    note: the note of a customer left without aggregates.
+    texts: the notes' texts (see `notes`).
     """
     nature, kind = ("y.customer_type", "y.kind") if has_nature else ("CAST(NULL AS STRING)", "''")
     nature_join = "LEFT JOIN xl_nature y ON y.customer_name = h.customer_name " if has_nature else ""
@@ -156,7 +164,7 @@ def classes(has_nature: bool, secondary: str, note: str) -> str:
         "CAST(h.r * 100 + h.f * 10 + h.m AS STRING) AS rfm_code, q.rfm_class, l.lifecycle, "
         f"{nature} AS customer_type, s.strategy, s.cadence, "
         "date_from_unix_date(h.last_day + s.cadence) AS next_contact, "
-        f"CASE WHEN h.complete THEN CAST(NULL AS STRING) ELSE {_literal(note)} END AS notes "
+        f"{notes(texts)} AS notes "
         "FROM xl_highs h "
         "LEFT JOIN xl_rfm q ON q.r = h.r AND q.f = h.f AND q.m = h.m AND q.r_high = h.r_high "
         "AND q.f_high = h.f_high AND q.m_high = h.m_high "
