@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table
 
+from xlcustseg.cli import main as cli
 from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK, all_created_headers
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.package_book import PackageBook
@@ -354,3 +355,41 @@ def test_our_suffixed_headers_are_never_read_as_the_users_data():
     ours = all_created_headers()
     assert {"Tier (xlcustseg)", "销售额(数值) (xlcustseg)", "Revenue (value) (xlcustseg)", "备注 (xlcustseg)"} <= ours
     assert "Revenue" not in ours and "销售额" not in ours
+
+
+# ---------------------------------------------------------------- the movement and rules sheets (other commands)
+def test_movement_keeps_a_user_sheet_named_movement(tmp_path):
+    path = workbook(tmp_path / "in.xlsx")
+    assert cli(["segment", str(path), "--lang", "en", "-o", str(tmp_path / "previous.xlsx")]) == 0
+    mine = workbook(tmp_path / "mine.xlsx", sheets={"Movement": [["my movement log", 7]]})
+    out = tmp_path / "out.xlsx"
+    previous = ["--previous", str(tmp_path / "previous.xlsx")]
+    assert cli(["segment", str(mine), "--lang", "en", "-o", str(out), *previous]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert [[c.value for c in r] for r in wb["Movement"].iter_rows()] == [["my movement log", 7]]
+    assert "Movement" + OURS_SUFFIX in wb.sheetnames
+    again = tmp_path / "again.xlsx"
+    assert cli(["segment", str(out), "--lang", "en", "-o", str(again), *previous]) == 0
+    names = openpyxl.load_workbook(again).sheetnames
+    assert sorted(n for n in names if n.startswith("Movement")) == ["Movement", "Movement" + OURS_SUFFIX]
+
+
+def test_learn_keeps_a_user_sheet_named_rules_and_replaces_its_own(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Customer ID", "Revenue", "Region", "Manual grade"])
+    for i in range(120):
+        revenue = 1000.0 * (i % 40 + 1)
+        ws.append([f"k{i}", revenue, ["East", "North"][i % 2], "A" if revenue >= 30000 else "B" if i % 3 else None])
+    wb.create_sheet("Rules").append(["house rules", "no shouting"])
+    wb.active = 0
+    wb.save(tmp_path / "graded.xlsx")
+    out, again = tmp_path / "out.xlsx", tmp_path / "again.xlsx"
+    assert cli(["learn", str(tmp_path / "graded.xlsx"), "--label", "Manual grade", "-o", str(out)]) == 0
+    names = openpyxl.load_workbook(out).sheetnames
+    assert [[c.value for c in r] for r in openpyxl.load_workbook(out)["Rules"].iter_rows()] == [
+        ["house rules", "no shouting"]]
+    assert "Rules" + OURS_SUFFIX in names
+    assert cli(["learn", str(out), "--label", "Manual grade", "-o", str(again)]) == 0
+    assert openpyxl.load_workbook(again).sheetnames == names  # ours found again by its title, no third sheet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from xlcustseg.fields.headers import find_table, has_cjk
 from xlcustseg.i18n import PREDICTED_COLUMNS, all_created_headers, sheet_name, text
 from xlcustseg.learn import LearnError, LearnResult, learn_grades
 from xlcustseg.workbook.port import WorkbookPort
-from xlcustseg.workbook.run import WorkbookError, _exact
+from xlcustseg.workbook.run import WorkbookError, _exact, claim_sheet
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,18 @@ def learn_book(book: WorkbookPort, label: str, sheet: str | None = None) -> Lear
     except LearnError as exc:
         raise WorkbookError(str(exc)) from None
     _write(book, sheet, data.first_row + header_index, data.first_col, headers, result, lang)
-    rules_sheet = sheet_name("rules", lang)
+    rules_sheet = claim_sheet(book, "rules", sheet_name("rules", lang), avoid=sheet, ours=_rules_sheet)
     book.replace_sheet(rules_sheet, after=sheet)
     title = text("learn_title", lang)
     accuracy = "—" if np.isnan(result.accuracy) else f"{result.accuracy:.1%}"
     summary = text("learn_accuracy", lang, folds=result.folds, accuracy=accuracy, labelled=result.labelled)
     book.write_column(rules_sheet, 1, 1, [title, summary, None, *result.rules])
     return LearnReport(result, sheet, rules_sheet, lang)
+
+
+def _rules_sheet(rows: list[list[Any]]) -> bool:
+    """A rules sheet an earlier learn wrote: its first cell is our title."""
+    return bool(rows) and bool(rows[0]) and rows[0][0] in {text("learn_title", lang) for lang in ("zh", "en")}
 
 
 def _write(book: WorkbookPort, sheet: str, header_row: int, first_col: int, headers: list[str],

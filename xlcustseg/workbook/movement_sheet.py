@@ -29,12 +29,12 @@ from xlcustseg.engine import SegmentationError
 from xlcustseg.engine.movement import Movement, compare, segment_as_of
 from xlcustseg.fields.headers import find_table, normalise_header
 from xlcustseg.fields.values import parse_dates
-from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_SHEET, OUTPUT_COLUMNS, SHEETS, TIER_CHANGES, pick, text
+from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_SHEET, OUTPUT_COLUMNS, TIER_CHANGES, pick, text
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
 from xlcustseg.workbook.ooxml import quote_sheet
 from xlcustseg.workbook.port import WorkbookPort
-from xlcustseg.workbook.run import RunReport, WorkbookError
+from xlcustseg.workbook.run import RunReport, WorkbookError, claim_sheet, settings_sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 LOST_COLUMNS = {"tier": "B", "rfm_class": "C"}  # where the lost customers' tier and RFM class are listed
@@ -108,10 +108,9 @@ def snapshot_before_run(book: WorkbookPort, overrides: Mapping[str, Any] | None 
 
 def _settings(book: WorkbookPort, overrides: Mapping[str, Any]) -> Settings | None:
     values: dict[str, Any] = {}
-    for name in SHEETS["settings"]:
-        if name in book.sheet_names():
-            values = read_settings_table(book.read(name).rows).values
-            break
+    name = settings_sheet(book)
+    if name is not None:
+        values = read_settings_table(book.read(name).rows).values
     try:
         return Settings({**values, **overrides})
     except SettingsError:
@@ -167,7 +166,7 @@ def add_movement(book: WorkbookPort, report: RunReport, previous: Snapshot) -> M
         raise WorkbookError(f"Previous snapshot {previous.source}: {exc}") from None
     columns = _write_columns(book, report, whole, headers, moved)
     rows = _sheet_rows(report, moved, columns)
-    name = pick(MOVEMENT_SHEET, lang)
+    name = claim_sheet(book, "movement", pick(MOVEMENT_SHEET, lang), avoid=report.input_sheet)
     book.replace_sheet(name, after=report.summary_sheet)
     book.write_block(name, 1, 1, rows)
     return moved

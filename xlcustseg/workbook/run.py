@@ -79,17 +79,19 @@ class Record:
 
     settings_sheet: the sheet holding the record; summary_sheet, customers_sheet:
     our summary and (order lines) customers sheets; columns: per data sheet, its
-    header row and each output key's column.
+    header row and each output key's column; others: our other sheets by kind
+    (the movement and rules sheets, `claim_sheet`).
     """
 
     settings_sheet: str = ""
     summary_sheet: str = ""
     customers_sheet: str = ""
     columns: Mapping[str, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
+    others: Mapping[str, str] = field(default_factory=dict)
 
     def sheets(self) -> set[str]:
         """The sheets the record names as ours."""
-        return {n for n in (self.settings_sheet, self.summary_sheet, self.customers_sheet) if n}
+        return {n for n in (self.settings_sheet, self.summary_sheet, self.customers_sheet, *self.others.values()) if n}
 
 
 @dataclass(frozen=True)
@@ -255,9 +257,11 @@ def _parse_record(settings_sheet: str, rows: list[list[Any]]) -> Record | None:
             break
         if cells[0] == "columns" and isinstance(cells[2], int | float) and isinstance(cells[3], str):
             columns[str(cells[1])] = (int(cells[2]), MappingProxyType(_parse_columns(cells[3])))
-        elif cells[0] in ("summary", "customers") and cells[1] is not None:
+        elif cells[1] is not None:
             sheets[str(cells[0])] = str(cells[1])
-    return Record(settings_sheet, sheets.get("summary", ""), sheets.get("customers", ""), MappingProxyType(columns))
+    others = {k: v for k, v in sheets.items() if k not in ("summary", "customers")}
+    return Record(settings_sheet, sheets.get("summary", ""), sheets.get("customers", ""), MappingProxyType(columns),
+                  MappingProxyType(others))
 
 
 def _parse_columns(value: str) -> dict[str, int]:
@@ -285,10 +289,57 @@ def _new_record(old: Record, names: Mapping[str, str], placed: Placed, sheet: st
     rows: list[list[Any]] = [["summary", names["summary"]]]
     if kind == "orders" or old.customers_sheet:
         rows.append(["customers", placed.sheet if kind == "orders" else old.customers_sheet])
+    rows += [[other, name] for other, name in old.others.items()]
     for name, (header_row, cols) in columns.items():
         rows.append(["columns", name, header_row,
                      ", ".join(f"{k}={column_letter(c)}" for k, c in sorted(cols.items(), key=lambda kv: kv[1]))])
     return rows
+
+
+def settings_sheet(book: WorkbookPort) -> str | None:
+    """The sheet the run reads its settings from: ours (by the record), else a settings table named 设置/Settings."""
+    return _found(book).settings_source
+
+
+def claim_sheet(book: WorkbookPort, kind: str, base: str, avoid: str = "",
+                ours: Callable[[list[list[Any]]], bool] | None = None) -> str:
+    """The name our sheet of `kind` (e.g. "movement", "rules") takes, kept in the record for the next run.
+
+    The sheet the record names for `kind`; else a sheet named `base` or
+    `base (xlcustseg…)` that is ours by its content (`ours`), or `base` in an
+    earlier output; else `base` if no sheet has it, else `base (xlcustseg)`,
+    `base (xlcustseg 2)` … Never `avoid` (the input sheet). Nothing is written to
+    the workbook but the record's row (when the workbook has our record).
+    """
+    found = _found(book)
+    taken = set(book.sheet_names())
+    recorded = found.record.others.get(kind, "")
+    if recorded in taken and recorded != avoid:
+        name = recorded
+    else:
+        candidates = [n for n in book.sheet_names() if (n == base or n.startswith(base + OURS_SUFFIX[:-1]))
+                      and n != avoid and n not in found.record.sheets()]
+        name = next((n for n in candidates if (found.legacy and n == base)
+                     or (ours is not None and ours(book.read(n).rows))), "")
+        name = name or _free_name(base, taken | {avoid} | found.record.sheets())
+    _remember(book, found.record, kind, name)
+    return name
+
+
+def _remember(book: WorkbookPort, record: Record, kind: str, name: str) -> None:
+    """Write (kind, sheet) into the record on our settings sheet: over its old row, else below the last."""
+    if not record.settings_sheet:
+        return
+    data = book.read(record.settings_sheet)
+    start = _record_start(data.rows)
+    if start is None:
+        return
+    i, j = start
+    row = i + 1
+    while row < len(data.rows) and j < len(data.rows[row]) and data.rows[row][j] not in (None, kind):
+        row += 1
+    book.write_column(record.settings_sheet, data.first_row + row, data.first_col + j, [kind])
+    book.write_column(record.settings_sheet, data.first_row + row, data.first_col + j + 1, [name])
 
 
 def _input_sheet(book: WorkbookPort, sheet: str | None, found: Found) -> str:
