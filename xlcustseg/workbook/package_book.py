@@ -46,6 +46,7 @@ _NO_RESULT = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)><f\b[^>]*?(?:/>|>[^<
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _TABLE_TAG = re.compile(r"<table\b[^>]*>")
 _CHUNK = 1 << 22
+_ROWS_AT_ONCE = 16384
 
 
 class NotStreamable(ValueError):
@@ -101,7 +102,8 @@ class PackageBook:
             return self.scratch.read(sheet)
         rows, first_row, first_col = self._file_values(sheet)
         pending = [Block(c.first_row, c.col, from_rows([v] for v in c.values)) for c in self.pending.get(sheet, [])]
-        rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
+        if pending or not _tight(rows):  # (a copy of a million rows is not made for nothing)
+            rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
         no_result = tuple(sorted(self._scanned(sheet).no_result))
         table = self.table(sheet)
         if table is None:
@@ -134,7 +136,9 @@ class PackageBook:
             i, j = row - first_row, col - first_col
             if 0 <= i < len(rows) and 0 <= j < len(rows[i]) and rows[i][j] == "":
                 rows[i][j] = text
-        return from_rows(rows), first_row, first_col
+        for start in range(0, len(rows), _ROWS_AT_ONCE):  # converted in place: one copy of the sheet at a time
+            rows[start:start + _ROWS_AT_ONCE] = from_rows(rows[start:start + _ROWS_AT_ONCE])
+        return rows, first_row, first_col
 
     def table(self, sheet: str) -> tuple[str, tuple[int, int, int, int]] | None:
         """The first Excel Table on an input sheet: its name and bounds (grown by `extend_table`)."""
@@ -284,6 +288,14 @@ def _signature(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return status.st_size, status.st_mtime_ns
+
+
+def _tight(rows: list[list[Any]]) -> bool:
+    """Whether read values are already their used block: one width, a value in the first and last row and column."""
+    if not rows or len(set(map(len, rows))) != 1 or not rows[0]:
+        return not rows
+    return (any(v is not None for v in rows[0]) and any(v is not None for v in rows[-1])
+            and any(r[0] is not None for r in rows) and any(r[-1] is not None for r in rows))
 
 
 def _head(archive: zipfile.ZipFile, part: str) -> bytes:

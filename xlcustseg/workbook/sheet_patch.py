@@ -89,13 +89,36 @@ def _column_xml(column: PendingColumn) -> list[str]:
         return ["" if v is None or v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
                 for r, v in zip(rows, column.values, strict=True)]
     if kinds == {str}:
-        return ["" if v is None or v == "" else
-                f'<c r="{letter}{r}" t="inlineStr"{s}><is><t{_space(v)}>{escape(_ILLEGAL.sub("", v))}</t></is></c>'
-                for r, v in zip(rows, column.values, strict=True)]
+        return _text_xml(letter, s, rows, column.values)
+    if kinds == {dt.datetime}:
+        return _dates_xml(letter, s, rows, column.values)
     if kinds <= {dt.datetime, dt.date}:
         return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{_serial(v)}</v></c>'
                 for r, v in zip(rows, column.values, strict=True)]
     return [cell_xml(letter, r, v, column.style_id) for r, v in zip(rows, column.values, strict=True)]
+
+
+def _text_xml(letter: str, s: str, rows: range, values: list[Any]) -> list[str]:
+    """Text cells: escaped and cleaned only when the column needs it (checked once over all its text)."""
+    blob = "".join(v for v in values if v is not None)
+    if _ILLEGAL.search(blob) or "&" in blob or "<" in blob or ">" in blob:
+        values = [None if v is None else escape(_ILLEGAL.sub("", v)) for v in values]
+    return ["" if v is None or v == "" else
+            f'<c r="{letter}{r}" t="inlineStr"{s}><is><t{_space(v)}>{v}</t></is></c>'
+            for r, v in zip(rows, values, strict=True)]
+
+
+def _dates_xml(letter: str, s: str, rows: range, values: list[Any]) -> list[str]:
+    """Datetime cells: serial day numbers computed for the whole column at once."""
+    if any(v.tzinfo is not None for v in values if v is not None):
+        return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{_serial(v)}</v></c>'
+                for r, v in zip(rows, values, strict=True)]
+    stamps = np.array(values, dtype="datetime64[us]")
+    micros = (stamps - np.datetime64(EXCEL_EPOCH, "us")).astype(np.int64)
+    whole = micros % 86_400_000_000 == 0
+    serials = np.where(whole, (micros // 86_400_000_000).astype(str), (micros / 86_400_000_000).astype(str))
+    return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{serial}</v></c>'
+            for r, v, serial in zip(rows, values, serials.tolist(), strict=True)]
 
 
 def _space(text: str) -> str:
