@@ -230,6 +230,22 @@ def test_a_far_cell_in_an_ods_file_is_refused_in_one_sentence(tmp_path: Path) ->
     refused(run("segment", "far.ods", cwd=tmp_path), "far.ods is refused", "Cell limit exceeded", "save it as .xlsx")
 
 
+def test_a_far_reaching_sheet_too_large_to_trim_is_measured_piece_by_piece(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over TRIM_BYTES the sheet is not held whole: read as it is within XLCUSTSEG_MAX_AREA, refused beyond."""
+    monkeypatch.setattr(reading, "TRIM_BYTES", 1000)
+    monkeypatch.setattr(reading, "_PIECE", 700)  # many pieces: elements cut across pieces are put together
+    monkeypatch.setattr(reading, "TRIM_AREA", 100)
+    near = customers(tmp_path / "near.xlsx", far="H300")
+    rows, first_row, first_col = reading.sheet_values(near, "Customers")
+    assert (len(rows), max(map(len, rows)), first_row, first_col) == (300, 8, 1, 1) and rows[-1][-1] == "stray"
+    assert reading.notes(near) == []
+    far = customers(tmp_path / "far.xlsx", far="XFD1048576")
+    with pytest.raises(limits.LimitError, match=r"spans 17,179,869,184 grid cells \(to XFD1048576\).*"
+                                                r"XLCUSTSEG_MAX_AREA"):
+        reading.sheet_values(far, "Customers")
+
+
 def test_keep_box_cuts_far_rows_and_columns_and_keeps_a_dense_block() -> None:
     block = np.array([(r, c) for r in range(1, 2001) for c in range(1, 6)])
     rows = np.concatenate([block[:, 0], [1048576, 3]])

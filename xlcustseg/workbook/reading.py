@@ -24,8 +24,10 @@ from xlcustseg.workbook.limits import LimitError, Limits, SheetFacts, check_file
 
 #: a sheet spanning more than this many grid cells, and four times its cells, is read without its far cells
 TRIM_AREA = 4_000_000
-#: a far-reaching sheet part larger than this is refused rather than trimmed (trimming holds it in memory)
-TRIM_BYTES = 256 * 2**20
+#: a far-reaching sheet part larger than this is not trimmed (that holds it in memory) but measured piece by
+#: piece: read as it is if its cells span at most `Limits.area` grid cells, refused if not
+TRIM_BYTES = 64 * 2**20
+_PIECE = 16 * 2**20
 _TAG = re.compile(rb"<((?:[\w.-]+:)?)(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?(\d+)\s*["']""")
 _NOTES: dict[tuple[str, str], dict[str, Any]] = {}  # (file, sheet) → the far cells' note, unformatted
@@ -93,11 +95,16 @@ def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any
     import python_calamine
 
     if found.size > TRIM_BYTES:
-        raise limits.refuse(source.name, "area", f"sheet {sheet!r} declares a range far beyond its cells "
-                                                  f"and its part is too large ({found.size:,} bytes) to trim")
+        r0, c0, r1, c1 = _extent(source, found.part)
+        area = max(r1 - r0 + 1, 0) * max(c1 - c0 + 1, 0)
+        if area > limits.area:
+            raise limits.refuse(source.name, "area", f"sheet {sheet!r} spans {area:,} grid cells (to "
+                                                      f"{column_letter(c1)}{r1}), too large a sheet to leave its "
+                                                      "far cells out")
+        return python_calamine.CalamineWorkbook.from_path(str(source))
     with zipfile.ZipFile(source) as archive:
         xml = archive.read(found.part)
-    cells = _value_cells(xml)
+    cells, _, _ = _value_cells(xml)
     if len(cells) == 0:
         return python_calamine.CalamineWorkbook.from_path(str(source))
     r0, r1, c0, c1 = keep_box(cells[:, 0], cells[:, 1], limits, f"{source.name}, sheet {sheet!r}")
@@ -113,10 +120,37 @@ def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any
     return python_calamine.CalamineWorkbook.from_filelike(_replaced(source, found.part, b"".join(pieces)))
 
 
-def _value_cells(xml: bytes) -> np.ndarray:
-    """(row, column, start, end) of every cell holding something, as calamine places it (rows x 4 int64)."""
+def _extent(source: Path, part: str) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of the cells holding something, read piece by piece."""
+    r0 = c0 = 2**40
+    r1 = c1 = row = col = 0
+    rest = b""
+    with zipfile.ZipFile(source) as archive, archive.open(part) as raw:
+        while True:
+            chunk = raw.read(_PIECE)
+            data = rest + chunk
+            cut = _last_tag(data) if chunk else len(data)  # whole elements only; the rest goes with the next piece
+            cells, row, col = _value_cells(data[:cut], row, col)
+            rest = data[cut:]
+            if len(cells):
+                r0, c0 = min(r0, int(cells[:, 0].min())), min(c0, int(cells[:, 1].min()))
+                r1, c1 = max(r1, int(cells[:, 0].max())), max(c1, int(cells[:, 1].max()))
+            if not chunk:
+                return (r0, c0, r1, c1) if r1 else (1, 1, 0, 0)
+
+
+def _last_tag(data: bytes) -> int:
+    """Where the last <row> or <c> start tag of `data` begins: everything before it is whole elements."""
+    starts = [tag.start() for tag in _TAG.finditer(data, max(len(data) - 2**20, 0))]
+    if starts:
+        return starts[-1]
+    return len(data) if len(data) > 4 * _PIECE else max(data.rfind(b"<"), 0)  # a huge text: never held whole
+
+
+def _value_cells(xml: bytes, row: int = 0, col: int = 0) -> tuple[np.ndarray, int, int]:
+    """(row, column, start, end) of every cell holding something, as calamine places it (rows x 4 int64),
+    and the row and column reached (where the next piece of the same sheet goes on from)."""
     out: list[tuple[int, int, int, int]] = []
-    row = col = 0
     for tag in _TAG.finditer(xml):
         prefix, name, attrs = tag.groups()
         ref = _REF_ATTR.search(attrs)
@@ -132,7 +166,7 @@ def _value_cells(xml: bytes) -> np.ndarray:
         end = len(xml) if close < 0 else close + len(prefix) + 4
         if xml[tag.end():max(close, tag.end())].strip():
             out.append((row, col, tag.start(), end))
-    return np.array(out, dtype=np.int64).reshape(-1, 4)
+    return np.array(out, dtype=np.int64).reshape(-1, 4), row, col
 
 
 def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits, where: str = "the sheet") -> tuple[int, int, int, int]:
