@@ -64,7 +64,8 @@ def body_of(frame: pd.DataFrame, layout: TableLayout) -> tuple[pd.DataFrame, np.
     start = 0 if layout.header_row is None else layout.header_row + 1
     body = frame.iloc[start:, sorted(layout.fields.values())]
     blank = np.ones(len(body), dtype=bool)
-    for j in range(body.shape[1]):
+    typed_first = sorted(range(body.shape[1]), key=lambda j: body.dtypes.iloc[j].kind == "O")  # text checked last,
+    for j in typed_first:  # only in rows still blank (order lines: their amount or date already says no)
         blank &= body.iloc[:, j].isna().to_numpy() | _blank_text(body.iloc[:, j], blank)
     keep = ~blank
     return frame.iloc[start:].iloc[np.flatnonzero(keep)], np.arange(start, len(frame))[keep]
