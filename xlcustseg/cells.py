@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -53,11 +54,11 @@ class Grid:
         elif not value:
             rows = [[None]]
         else:
-            rows = value if all(type(r) is list for r in value) else [  # Excel's own 2-D list: no copy
+            rows = value if set(map(type, value)) == {list} else [  # Excel's own 2-D list: no copy
                 list(r) if isinstance(r, list | tuple) else [r] for r in value]
         lengths = set(map(len, rows))
         if lengths == {1}:  # a column, the common case: the fastest copy
-            grid = np.fromiter((r[0] for r in rows), dtype=object, count=len(rows)).reshape(-1, 1)
+            grid = np.fromiter(map(itemgetter(0), rows), dtype=object, count=len(rows)).reshape(-1, 1)
         elif len(lengths) == 1 and 0 not in lengths:
             grid = np.empty((len(rows), lengths.pop()), dtype=object)
             grid[:] = rows
@@ -78,7 +79,7 @@ class Grid:
 
     def used_rows(self) -> int:
         """Rows up to the last one holding a value: a whole-column reference becomes its used part."""
-        filled = np.flatnonzero((self.rows != None).any(axis=1))  # noqa: E711 (element-wise)
+        filled = np.flatnonzero(pd.notna(self.rows).any(axis=1))  # (blanks are None: `of` made them so)
         return int(filled[-1]) + 1 if len(filled) else 0
 
     def column(self, rows: int, j: int = 0) -> np.ndarray:
@@ -110,8 +111,11 @@ class Grid:
 
 
 def _blank_mask(grid: np.ndarray) -> np.ndarray:
-    flat = pd.Series(grid.ravel(), dtype=object)
-    return (flat.isna() | flat.eq("")).to_numpy().reshape(grid.shape)
+    flat = grid.ravel()
+    blank = pd.isna(flat)
+    if any(issubclass(t, str) for t in set(map(type, flat))):  # only a text can be the empty text
+        blank |= pd.Series(flat, dtype=object).eq("").to_numpy()
+    return blank.reshape(grid.shape)
 
 
 def used_rows(*grids: Grid) -> int:
@@ -143,8 +147,8 @@ def _python_values(values: Sequence[Any] | np.ndarray | pd.Series) -> tuple[np.n
         out = np.array(series.dt.to_pydatetime(), dtype=object)
     elif series.dtype == object:
         out = series.to_numpy(dtype=object).copy()
-        odd = np.fromiter((isinstance(v, pd.Timestamp | np.generic) for v in out), bool, len(out))
-        if odd.any():
+        if any(issubclass(t, pd.Timestamp | np.generic) for t in set(map(type, out))):  # (types: one C pass)
+            odd = np.fromiter((isinstance(v, pd.Timestamp | np.generic) for v in out), bool, len(out))
             out[odd] = [_python(v) for v in out[odd]]
     else:
         out = series.astype(object).to_numpy().copy()

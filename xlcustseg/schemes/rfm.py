@@ -65,8 +65,10 @@ def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_bette
 def rfm_codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
     """'545'-style code; NA unless all three scores exist."""
     ok = r.notna() & f.notna() & m.notna()
-    code = (r.fillna(0) * 100 + f.fillna(0) * 10 + m.fillna(0)).astype("Int64").astype(str)
-    return code.where(ok).astype(object)
+    number = (r.fillna(0) * 100 + f.fillna(0) * 10 + m.fillna(0)).to_numpy(dtype="int64")
+    codes, distinct = pd.factorize(number)  # at most 125 codes: each written as text once
+    text = np.array([str(v) for v in distinct], dtype=object)[codes]
+    return pd.Series(text, index=r.index, dtype=object).where(ok)
 
 
 def _high(score: pd.Series, raw: pd.Series, rule: str, lower_is_better: bool) -> pd.Series:
