@@ -393,3 +393,25 @@ def test_learn_keeps_a_user_sheet_named_rules_and_replaces_its_own(tmp_path):
     assert "Rules" + OURS_SUFFIX in names
     assert cli(["learn", str(out), "--label", "Manual grade", "-o", str(again)]) == 0
     assert openpyxl.load_workbook(again).sheetnames == names  # ours found again by its title, no third sheet
+
+
+@pytest.mark.parametrize("insert", ["column", "row"])
+def test_our_columns_are_found_again_after_the_user_inserts_a_column_or_a_row(tmp_path, insert):
+    book = open_book(workbook(tmp_path / "in.xlsx", {"Tier": lambda i: "gold"}))[0]
+    first = segment_book(book, {"language": "en"})
+    book.save(tmp_path / "out.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    if insert == "column":
+        wb["Data"].insert_cols(1)
+        wb["Data"]["A1"] = "Region"
+    else:
+        wb["Data"].insert_rows(1)
+        wb["Data"]["A1"] = "Customer list, March"
+    wb.save(tmp_path / "edited.xlsx")
+    book = open_book(tmp_path / "edited.xlsx")[0]
+    second = segment_book(book, {"language": "en"})
+    shift = 1 if insert == "column" else 0
+    assert dict(second.columns) == {k: c + shift for k, c in first.columns.items()}  # no second block
+    data = book.read("Data")
+    assert max(len(r) for r in data.rows) + data.first_col - 1 == max(first.columns.values()) + shift
+    assert second.moved_share == 0.0

@@ -427,10 +427,10 @@ def _table(book: WorkbookPort, sheet: str, record: Record) -> tuple[SheetData, S
     frame = pd.DataFrame(data.rows, dtype=object)
     header_row, columns = record.columns.get(sheet, (0, {}))
     header = whole.row_values(header_row)
-    for key, col in columns.items():
-        j = col - data.first_col
-        if 0 <= j < frame.shape[1] and _is_ours(key, _at(header, col - whole.first_col)):
-            frame[j] = None
+    if all(_is_ours(key, _at(header, col - whole.first_col)) for key, col in columns.items()):  # not moved
+        for col in columns.values():
+            if 0 <= col - data.first_col < frame.shape[1]:
+                frame[col - data.first_col] = None
     return whole, data, frame
 
 
@@ -509,7 +509,7 @@ def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: Sheet
     n_rows = len(data.rows) - header_index - 1
     span = max([n_rows, *(r - header_row for r in notes)])  # a totals row below the data gets its note
     keys = _output_keys(result.language, clusters is not None)
-    recorded = _recorded(found, sheet, header_row)
+    recorded = _recorded(found, sheet)
     columns, headers, ours = _places(book, sheet, whole, data, header_row, span, keys, recorded, found.legacy)
     source = np.asarray(result.source_rows) - header_index - 1  # table row -> position under the header
     previous = _column_below(whole, header_row, n_rows, columns["tier"]) if "tier" in ours else None
@@ -529,10 +529,10 @@ def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: Sheet
                   header_row)
 
 
-def _recorded(found: Found, sheet: str, header_row: int) -> Mapping[str, int] | None:
-    """The columns the record has for this sheet and header row (None: the record says nothing of them)."""
-    row, columns = found.record.columns.get(sheet, (0, {}))
-    return columns if columns and row == header_row else None
+def _recorded(found: Found, sheet: str) -> Mapping[str, int] | None:
+    """The columns the record has for this sheet (None: the record says nothing of it)."""
+    _row, columns = found.record.columns.get(sheet, (0, {}))
+    return columns or None
 
 
 def _add_notes(full: np.ndarray, notes: Mapping[int, list[str]], header_row: int, lang: str) -> None:
@@ -559,11 +559,12 @@ def _places(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, h
             legacy: bool) -> tuple[dict[str, int], dict[str, str], set[str]]:
     """Each key's column and header, and the keys found again as ours.
 
-    Ours: the columns the record names whose header is still one of ours; with
-    no record for this sheet, an earlier output's block (our headers side by side
-    in our order). Every other key takes the next free column right of what is
-    used, past any merged range over our rows, never past XFD. A header a user
-    column already has gets OURS_SUFFIX.
+    Ours: the columns the record names, when each header is still one of ours;
+    when not (the user inserted or deleted columns or rows), or in an earlier
+    output without a record, our whole block (our headers side by side in order). Every
+    other key takes the next free column right of what is used, past any merged
+    range over our rows, never past XFD. A header a user column already has gets
+    OURS_SUFFIX.
     """
     header = whole.row_values(header_row)
     blocked = _merged_columns(book.merged_ranges(sheet), header_row, header_row + span)
@@ -592,11 +593,13 @@ def _merged_columns(merged: Sequence[tuple[int, int, int, int]], first_row: int,
 
 def _ours_on_sheet(header: list[Any], first_col: int, keys: Sequence[tuple[str, str]],
                    recorded: Mapping[str, int] | None, legacy: bool) -> dict[str, int]:
-    """Our columns on the header row: by the record, else (an earlier output) our whole block in our order."""
+    """Our columns on the header row: by the record (where their header is still ours), else, in an earlier
+    output or where the record's columns moved (the user inserted columns or rows), our whole block in order."""
     if recorded is not None:
-        return {k: c for k, c in recorded.items() if any(k == key for key, _ in keys)
-                and _is_ours(k, _at(header, c - first_col))}
-    if not legacy:
+        wanted = {k: c for k, c in recorded.items() if any(k == key for key, _ in keys)}
+        if wanted and all(_is_ours(k, _at(header, c - first_col)) for k, c in wanted.items()):
+            return wanted  # every one still where the record has it: a partial match may be a user's column
+    elif not legacy:
         return {}
     block = [k for k, _ in keys if k != "cluster"]
     for j in range(len(header)):
