@@ -31,7 +31,7 @@ from xlcustseg.engine import steps
 from xlcustseg.engine.prepare import Customers, Prepared, prepare
 from xlcustseg.engine.steps import rfm_map as rfm_map_for
 from xlcustseg.engine.strategies import labels, lookup
-from xlcustseg.fields.values import looks_like_dates, parse_dates, parse_numbers, parse_text
+from xlcustseg.fields.values import factorize_text, looks_like_dates, parse_dates, parse_numbers
 from xlcustseg.i18n import REASONS, SCHEME_REASONS
 from xlcustseg.settings import DEFAULTS, Settings, SettingsError
 
@@ -271,11 +271,25 @@ def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
 def custgrade(stages: Cells) -> list[list[Any]]:
     """跟进等级 S/A/B/C/D from the stage, through the settings' stage mapping."""
     grid = Grid.of(stages)
-    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    codes, text = _distinct_text(grid.cells(grid.used_rows()))
     grades = schemes.followup_grades(text, DEFAULTS["followup.stage_map"]).astype(object)
-    unknown = (grades.isna() & text.notna()).to_numpy()
-    grades[unknown] = _reason_text("unknown_stage")
-    return grid.back(grades, per_cell=True)
+    grades[grades.isna().to_numpy()] = _reason_text("unknown_stage")
+    return grid.back(_spread(grades, codes), per_cell=True)
+
+
+def _distinct_text(cells: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """The cells' distinct texts (cleaned as `parse_text` cleans them) and each cell's code (-1: blank).
+
+    A per-cell rule (a stage's grade, a name's nature, a class's strategy) runs once
+    per distinct text; `_spread` gives each cell its text's answer.
+    """
+    codes, distinct = factorize_text(pd.Series(cells, dtype=object))
+    return codes, pd.Series(distinct, dtype=object)
+
+
+def _spread(answers: pd.Series, codes: np.ndarray, blank: Any = None) -> np.ndarray:
+    """Each cell's answer from the answers per distinct text (`blank` for a blank cell, code -1)."""
+    return np.append(answers.to_numpy(dtype=object), blank)[codes]
 
 
 @_guard
@@ -283,11 +297,12 @@ def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
     """下次回访日期: last contact + the grade's cadence (S 1, A 3, B 7, C 30, D 90 days)."""
     grids = [Grid.of(grades), Grid.of(last_contacts)]
     n = used_rows(*grids)
-    keys = parse_text(pd.Series(grids[0].column(n), dtype=object)).str.upper()
-    cadence = lookup(keys, "followup", "cadence_days", DEFAULTS).astype("float64")
+    codes, text = _distinct_text(grids[0].column(n))
+    cadence = lookup(text.str.upper(), "followup", "cadence_days", DEFAULTS).astype("float64")
     dates = parse_dates(pd.Series(grids[1].column(n), dtype=object))
-    answers = schemes.next_followup(dates.values, cadence).astype(object)
-    not_grade = (keys.notna() & cadence.isna()).to_numpy()
+    days = pd.Series(np.append(cadence.to_numpy(), np.nan)[codes], index=dates.values.index)
+    answers = np.array(schemes.next_followup(dates.values, days).dt.to_pydatetime(), dtype=object)
+    not_grade = np.append(cadence.isna().to_numpy(), False)[codes]
     answers[not_grade] = error_text("#VALUE!", "不是跟进等级", "not a follow-up grade")
     bad = dates.problems.notna().to_numpy()
     answers[bad] = [_reason_text(r) for r in dates.problems[bad]]
@@ -329,9 +344,9 @@ def custnature(names: Cells, lang: Cells = None) -> list[list[Any]]:
     """客户性质: 政府机构, 事业单位/非营利, 渠道客户, 企业客户, 个人客户 or 未识别."""
     grid = Grid.of(names)
     keywords = {k: DEFAULTS[f"nature.{k}"] for k in schemes.nature.ORDER}
-    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    codes, text = _distinct_text(grid.cells(grid.used_rows()))
     keys = schemes.customer_nature(text, keywords, consumer_suffixes=DEFAULTS["nature.consumer_suffixes"])
-    return grid.back(labels(keys, "nature", _lang(lang), DEFAULTS), per_cell=True)
+    return grid.back(_spread(labels(keys, "nature", _lang(lang), DEFAULTS), codes), per_cell=True)
 
 
 @_guard
@@ -344,11 +359,10 @@ def custstrategy(classes: Cells, scheme: Cells = None, lang: Cells = None) -> li
         return [[error_text("#VALUE!", f"没有方案 {scheme}", f"no scheme {scheme}")]]
     by_label = {DEFAULTS.class_info(scheme, k, f"label_{x}"): k for k in keys for x in ("zh", "en")}
     by_label.update({k: k for k in keys})
-    text = parse_text(pd.Series(grid.cells(grid.used_rows()), dtype=object))
+    codes, text = _distinct_text(grid.cells(grid.used_rows()))
     strategy = lookup(text.map(by_label), scheme, f"strategy_{_lang(lang)}", DEFAULTS).astype(object)
-    unknown = (strategy.isna() & text.notna()).to_numpy()
-    strategy[unknown] = error_text("#N/A", "不是该方案的类别", f"not a {scheme} class")
-    return grid.back(strategy, per_cell=True)
+    strategy[strategy.isna().to_numpy()] = error_text("#N/A", "不是该方案的类别", f"not a {scheme} class")
+    return grid.back(_spread(strategy, codes), per_cell=True)
 
 
 # ------------------------------------------------------------------ movement between snapshots
