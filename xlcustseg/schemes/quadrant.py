@@ -12,7 +12,8 @@ def is_high(values: pd.Series, threshold: float | str, level_words: bool) -> pd.
     if level_words:
         high = x >= 3
     else:
-        limit = x.median() if threshold == "median" else float(threshold)
+        median = x.median() if x.notna().any() else np.nan  # none: no row is high (pandas 2 warned on empty)
+        limit = median if threshold == "median" else float(threshold)
         high = x >= limit
     return pd.Series(high, index=values.index, dtype="boolean").where(x.notna())
 
