@@ -179,6 +179,8 @@ SCHEME_REASONS: dict[str, Pair] = {
     "no_revenue_value": ("为空（其他行有销售额）：未分等级与 RFM，其他分群照常",
                          "is blank while other rows have revenue: no tier and no RFM, the other classes as usual"),
     "total_row": ("是合计行，未参与分层", "is a total row: left out of the segmentation"),
+    "excluded": ("在留出账户之列（设置 quality.exclude），未参与分层",
+                 "is an account to leave out (setting quality.exclude): left out of the segmentation"),
 }
 ALL_REASONS: dict[str, Pair] = {**REASONS, **SCHEME_REASONS}
 
@@ -313,6 +315,42 @@ MESSAGES.update({
                   "formulas become their last results, and formatting, merged cells, comments, charts, images, "
                   "defined names, data validation and macros are not carried over (the input file is unchanged)."),
 })
+
+
+# ---------------------------------------------------------------- the data-quality sheet (workbook/quality_sheet.py)
+QUALITY_SHEET: Pair = ("数据质量", "Data quality")
+#: its title, section headings, overview labels and column headers
+QUALITY_TEXTS: dict[str, Pair] = {
+    "title": ("数据质量", "Data quality"),
+    "overview": ("概览", "Overview"),
+    "customers": ("参与分层的客户", "Customers segmented"),
+    "excluded": ("留出的行（设置 quality.exclude）", "Rows left out (setting quality.exclude)"),
+    "excluded_accounts": ("留出的账户", "Accounts left out"),
+    "duplicate_ids": ("重复的客户编号", "Duplicate customer ids"),
+    "duplicate_rows": ("重复编号所在的行", "Rows with a duplicate id"),
+    "negative": ("销售额为负", "Negative revenue"),
+    "outlier": ("销售额异常高", "Revenue outliers"),
+    "limit": ("异常上限（{multiple:g} × 第 99 百分位）", "Outlier limit ({multiple:g} × 99th percentile)"),
+    "notes": ("备注", "Notes"),
+    "by_reason": ("按原因统计备注", "Notes by reason"),
+    "reason": ("原因", "Reason"),
+    "count": ("数量", "Count"),
+    "cell": ("单元格", "Cell"),
+    "column": ("列", "Column"),
+    "value": ("值", "Value"),
+    "message": ("说明", "Message"),
+    "customer_id": ("客户编号", "Customer id"),
+    "occurrences": ("出现次数", "Occurrences"),
+    "revenue": ("销售额", "Revenue"),
+    "flag": ("标记", "Flag"),
+    "duplicates_flag": ("重复编号只做标记，不合并（设置 quality.duplicates = flag）",
+                        "Duplicate ids are flagged, not merged (setting quality.duplicates = flag)"),
+    "none": ("无", "None"),
+}
+QUALITY_FLAGS: dict[str, Pair] = {
+    "negative": ("为负", "negative"),
+    "outlier": ("超过异常上限", "above the outlier limit"),
+}
 
 
 def text(key: str, lang: str, **values: object) -> str:

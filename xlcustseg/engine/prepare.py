@@ -15,6 +15,7 @@ import pandas as pd
 
 from xlcustseg import schemes
 from xlcustseg.engine.orders import aggregate
+from xlcustseg.engine.quality import without_excluded
 from xlcustseg.engine.result import SegmentationError
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
@@ -88,6 +89,7 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
     row0, col0 = origin or ((1, 1) if isinstance(table.columns, pd.RangeIndex) else (2, 1))
     body, positions = body_of(table, layout)
     body, positions, totals = _without_total_rows(body, positions, layout, settings, (row0, col0))
+    body, positions, excluded = without_excluded(body, positions, layout, settings["quality.exclude"], (row0, col0))
     notes = NoteBook()
     found = read_fields(body, layout, row0 + positions, col0, notes)
     kind, fields, source_rows = "customers", found, positions
@@ -98,7 +100,7 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
         kind = "orders"
     customers = _customers(fields, _language(settings, layout), _analysis_date(fields, settings))
     future = _future_dates(customers)
-    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future, *totals),
+    return Prepared(customers, layout, kind, source_rows, (*notes.parts, *future, *totals, *excluded),
                     found if kind == "orders" else None)
 
 

@@ -74,6 +74,9 @@ class Settings(Mapping[str, Any]):
         if len(self["score.cutoffs"]) != 4:
             raise SettingsError("score.cutoffs", self._raw["score.cutoffs"], "needs 4 cut-offs (VIP, A, B, C)",
                                 rows.get("score.cutoffs"))
+        if self["quality.duplicates"] == "merge":
+            raise SettingsError("quality.duplicates", self._raw["quality.duplicates"],
+                                "merge is not available yet: use flag", rows.get("quality.duplicates"))
         bad = sorted(set(self["followup.stage_map"].values()) - {"S", "A", "B", "C", "D"})
         if bad:
             raise SettingsError("followup.stage_map", self._raw["followup.stage_map"],

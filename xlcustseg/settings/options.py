@@ -80,6 +80,9 @@ _OPTIONS: list[Option] = [
     Option("movement.compare_as_of", "", readers.date_or_blank, "Order lines: compare with the same orders as of this earlier date (only orders up to it); blank: no comparison"),
     Option("strategy.secondary", "rfm", readers.choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
     Option("total_row.labels", "合计, 总计, 小计, Total, Grand Total, Subtotal", readers.words, "A row whose customer id or name is one of these (case, width and spaces ignored) is a total row: left out of the segmentation, with a note"),
+    Option("quality.exclude", "", readers.words, "Accounts to leave out (internal, test): customer ids or names, comma-separated; their rows get no classes and a note, and the 数据质量 / Data quality sheet counts them"),
+    Option("quality.duplicates", "flag", readers.choice("flag", "merge"), "Duplicate customer ids: flag (listed with their rows on the 数据质量 / Data quality sheet; merge is not available yet)"),
+    Option("quality.outlier_multiple", 10, readers.number(1), "Revenue outlier: above this multiple of the 99th percentile (negative revenue is flagged too), listed on the 数据质量 / Data quality sheet"),
 ]
 _OPTIONS += [
     Option(f"header.{field}", "", readers.text, f"Header of the {field} column when detection misses it")

@@ -52,6 +52,7 @@ from xlcustseg.i18n import (
 from xlcustseg.settings import OPTIONS, Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
 from xlcustseg.workbook.port import ChartSpec, SheetData, WorkbookPort, column_letter
+from xlcustseg.workbook.quality_sheet import add_quality
 from xlcustseg.workbook.record import RecordingBook, Written
 from xlcustseg.workbook.summary_sheet import DataColumns, fill_summary
 
@@ -195,6 +196,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
                                      _new_record(found.record, names, placed, sheet, result.kind))
     step("summary")
     summary_sheet = _summary(log, names["summary"], placed, result, clusters)
+    add_quality(log, result, sheet, (data.first_row, data.first_col), placed)
     return RunReport(result, sheet, placed.sheet, settings_sheet, summary_sheet, MappingProxyType(dict(placed.columns)),
                      placed.first_row, placed.last_row, placed.moved_share, clusters, tuple(log.written),
                      tuple(log.charts), tuple(n for row in sorted(notes) for n in notes[row]))
