@@ -193,14 +193,21 @@ class Man(Step):
 
 def man(c: Customers) -> Man:
     """MAN code, grade and action from money, authority and need (a yes/no column, else a need score)."""
-    if not c.has("money", "authority") or not (c.has("need_flag") or c.has("need")):
+    codes = man_codes(c)
+    if codes is None:
         blank = _blank(c)
         return Man(blank, blank, blank)
+    return Man(codes, schemes.man_grades(codes), schemes.man_actions(codes))
+
+
+def man_codes(c: Customers) -> pd.Series | None:
+    """The MAN code alone (CUSTMAN's answer); None when the table lacks money, authority or a need."""
+    if not c.has("money", "authority") or not (c.has("need_flag") or c.has("need")):
+        return None
     need = c.column("need_flag")
     if need is None:
         need = schemes.need_flags(c.column("need"), c.fields.level_words.get("need", False))
-    codes = schemes.man_codes(c.column("money"), c.column("authority"), need)
-    return Man(codes, schemes.man_grades(codes), schemes.man_actions(codes))
+    return schemes.man_codes(c.column("money"), c.column("authority"), need)
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,7 @@ def custman(money: Cells, authority: Cells, need: Cells) -> list[list[Any]]:
     grids = [Grid.of(money), Grid.of(authority), Grid.of(need)]
     n = used_rows(*grids)
     table = _read({"有预算": grids[0].column(n), "决策权": grids[1].column(n), "有需求": grids[2].column(n)}, DEFAULTS)
-    return grids[0].back(_answer(table, steps.man(table.customers).man_code))
+    return grids[0].back(_answer(table, steps.man_codes(table.customers)))
 
 
 @_guard

@@ -304,7 +304,38 @@ def _parse_date_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_yes_no(s: pd.Series) -> Parsed:
-    """Read 是/否, 有/无, Y/N, 1/0, TRUE/FALSE, ✓/× … as a nullable boolean."""
+    """Read 是/否, 有/无, Y/N, 1/0, TRUE/FALSE, ✓/× … as a nullable boolean.
+
+    Each distinct cell is read once (a yes/no column repeats a few answers).
+    """
+    obj = s.astype(object)
+    codes, first = distinct_cells(obj.to_numpy())
+    read = _parse_yes_no(obj.iloc[first].reset_index(drop=True))
+    values = pd.Series(read.values.array.take(codes, allow_fill=True), index=s.index)
+    problems = pd.Series(np.append(read.problems.to_numpy(dtype=object), pd.NA)[codes], index=s.index, dtype=object)
+    return Parsed(values, problems)
+
+
+def distinct_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's code among the distinct cells (-1: a blank) and a position holding each distinct cell.
+
+    Cells equal in value but not in type (1, 1.0, True) stay apart: they may read
+    differently. Unhashable cells (never from a sheet) make every cell its own.
+    """
+    try:
+        value_codes, _ = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:
+        return np.arange(len(values)), np.arange(len(values))
+    type_codes, types = cell_types(values)
+    present = value_codes >= 0
+    codes = np.full(len(values), -1)
+    codes[present], distinct = pd.factorize(value_codes[present] * len(types) + type_codes[present])
+    first = np.zeros(len(distinct), dtype=int)
+    first[codes[present]] = np.flatnonzero(present)
+    return codes, first
+
+
+def _parse_yes_no(s: pd.Series) -> Parsed:
     obj = s.astype(object)
     kind = _kinds(obj)
     text = _normalised_text(obj.where(kind.ne("bool"), obj.astype(str)))
