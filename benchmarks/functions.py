@@ -1,6 +1,6 @@
 """Worksheet functions at Excel's scale: each on 1,000,000 rows, as the 2-D list Excel passes.
 
-Run: python benchmarks/functions.py [--rows N] [--check]
+Run: python benchmarks/functions.py [--rows N] [--repeat K] [--check]
 
 The floor each function is compared with is what a bare NumPy version of the same
 work costs in the same run: the 2-D list turned into an array, the values ranked
@@ -8,12 +8,18 @@ and cut into classes (or mapped through a table), and the answers turned back in
 a 2-D list. Goal: every function within 3x of that floor, and the population form
 (=CUSTTIER(B2, B$2:B$5001) filled down 5,000 rows) within 2 s for all 5,000 calls.
 With --check the script exits 1 when a goal is missed.
+
+Floor and functions are timed alike: the best of K runs, each after a full garbage
+collection (so no run pays for the collection of another's garbage). Peak memory
+is the process's peak resident memory during the function's runs (Linux: the
+high-water mark is reset before them; elsewhere the process's peak so far).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -58,20 +64,48 @@ def numpy_floor(rows: list[list], classes: int = 3) -> list[list]:
     return [[v] for v in cut.tolist()]
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """The best wall time of `repeat` runs, each after a full garbage collection."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def reset_peak() -> bool:
+    """Reset this process's peak resident memory (Linux); False where it cannot be reset."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory since `reset_peak` (Linux), else since it started, in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1e3
+    except OSError:
+        pass
+    return peak_rss_mb()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts (default 3)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args()
     c = columns(args.rows)
-    floor = min(timed(lambda: numpy_floor(c["revenue"])) for _ in range(3))
-    print(f"{args.rows:,} rows; NumPy floor (list → array, rank, cut, back to a 2-D list): {floor:.2f} s")
+    reset_peak()
+    floor = timed(lambda: numpy_floor(c["revenue"]), args.repeat)
+    print(f"{args.rows:,} rows; NumPy floor (list → array, rank, cut, back to a 2-D list): {floor:.2f} s, "
+          f"peak RSS {peak_mb():.0f} MB; best of {args.repeat} runs each")
     calls = {
         "CUSTTIER": lambda: f.custtier(c["revenue"]),
         "CUSTRFM": lambda: f.custrfm(c["last"], c["orders"], c["revenue"]),
@@ -87,13 +121,15 @@ def main() -> int:
         "CUSTSTRATEGY": lambda: f.custstrategy(c["tier"]),
     }
     missed = []
-    print(f"{'function':<16}{'seconds':>9}{'ratio':>8}{'goal':>7}")
+    print(f"{'function':<16}{'floor s':>9}{'ours s':>9}{'ratio':>8}{'goal':>7}{'peak RSS MB':>13}")
     for name, call in calls.items():
-        seconds = timed(call)
+        reset_peak()
+        seconds = timed(call, args.repeat)
         ratio = seconds / floor
         mark = "" if ratio <= RATIO_GOAL else "  MISSED"
         missed += [name] if mark else []
-        print(f"{name:<16}{seconds:>9.2f}{ratio:>8.1f}{RATIO_GOAL:>7.1f}{mark}")
+        print(f"{name:<16}{floor:>9.2f}{seconds:>9.2f}{ratio:>8.1f}{RATIO_GOAL:>7.1f}{peak_mb():>13.0f}{mark}",
+              flush=True)
     population = c["revenue"][:5000]
     copies = [[list(r) for r in population] for _ in population]  # Excel hands each call its own copy
     f.POPULATIONS.clear()
