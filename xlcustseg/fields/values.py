@@ -376,8 +376,10 @@ def label_key(text: pd.Series) -> pd.Series:
     """Text compared as a label: NFKC (full width → ASCII), case-folded, without spaces or a trailing colon.
 
     One pass in plain Python: pandas' `.str` chain walks the cells once per step on object text (pandas 2).
+    ASCII letters and digits only (most ids) are already NFKC, hold no space or colon: only lower-cased.
     """
-    keys = [_SPACES.sub("", unicodedata.normalize("NFKC", t).casefold()).rstrip(":：") for t in text.astype(str)]
+    keys = [t.lower() if t.isascii() and t.isalnum() else
+            _SPACES.sub("", unicodedata.normalize("NFKC", t).casefold()).rstrip(":：") for t in text.astype(str)]
     return pd.Series(keys, index=text.index, dtype=object)
 
 
