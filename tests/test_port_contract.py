@@ -320,7 +320,7 @@ def test_the_report_lists_what_was_written_where(adapter):
     book = adapter.open(EN)
     report = segment_book(book)
     assert [w.sheet for w in report.written if w.kind in ("sheet", "template")] == \
-        ["Customers", "Settings", "Summary"]
+        ["Customers", "Settings", "Summary", "Data quality"]
     customers = report.on("Customers")
     assert [w.label for w in customers if w.kind == "column"][:2] == ["Customer ID", "Customer"]
     tier = next(w for w in customers if w.label == "Tier")
