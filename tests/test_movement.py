@@ -313,13 +313,17 @@ def _button_cells(path: Path) -> tuple[dict[str, dict[tuple[int, int], object]],
 
     from xlcustseg import main
 
+    names = list(openpyxl.load_workbook(path, read_only=True).sheetnames)
     book = jsonbook.book(path)
     main(book)
-    names = [s.name for s in book.sheets]
-    cells: dict[str, dict[tuple[int, int], object]] = {n: {} for n in names}
+    cells: dict[str, dict[tuple[int, int], object]] = {n: {} for n in [s.name for s in book.sheets]}
     message = ""
-    for action in book.json()["actions"]:
-        if action["func"] == "setValues":
+    for action in book.json()["actions"]:  # sheet positions as they were at each action
+        if action["func"] == "addSheet":
+            names.insert(action["args"][0], action["args"][1])
+        elif action["func"] == "sheetDelete":
+            names.pop(action["sheet_position"])
+        elif action["func"] == "setValues":
             sheet = cells[names[action["sheet_position"]]]
             for i, row in enumerate(action["values"]):
                 for j, value in enumerate(row):
