@@ -389,3 +389,17 @@ def test_a_missing_previous_sheet_stops_the_button_before_anything_is_written(tm
     assert "Customers" not in cells and not any(cells.values())
     assert message == ("Setting movement.previous = 'No such sheet' names neither a sheet of this workbook nor a "
                        "workbook file (.xlsx).")
+
+
+def test_setting_movement_previous_names_a_file_beside_the_input(tmp_path, monkeypatch):
+    lines, early = tmp_path / "orders.xlsx", tmp_path / "early.xlsx"
+    ORDER_LINES.to_excel(lines, index=False, sheet_name="Orders")
+    ORDER_LINES[pd.to_datetime(ORDER_LINES["Order Date"]) <= CUT].to_excel(early, index=False, sheet_name="Orders")
+    assert cli(["segment", str(early), "-o", str(tmp_path / "old.xlsx"), "--as-of", CUT]) == 0
+    (tmp_path / "settings.csv").write_text("key,value\nmovement.previous,old.xlsx\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a relative path is the input's folder's, not the current one's
+    settings = str(tmp_path / "settings.csv")
+    assert cli(["segment", str(lines), "-o", str(tmp_path / "now.xlsx"), "--settings", settings]) == 0
+    assert _customers(tmp_path / "now.xlsx")["Tier Change"].to_dict() == HAND_CHANGES
