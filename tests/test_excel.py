@@ -215,7 +215,7 @@ def test_second_click_updates_in_place():
     sheets = [s.name for s in book.sheets]
     main(book)
     second = book.json()["actions"]  # the actions of the second run only
-    assert [s.name for s in book.sheets] == sheets == ["Orders", "Customers", "Settings", "Summary"]
+    assert [s.name for s in book.sheets] == sheets == ["Orders", "Customers", "Settings", "Summary", "Data quality"]
     cols = lambda acts: sorted({(a["sheet_position"], a["start_column"]) for a in acts if a["func"] == "setValues"})  # noqa: E731
     assert cols(second) == cols(first)
 

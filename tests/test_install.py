@@ -173,6 +173,6 @@ def test_one_click_run_on_a_json_book(installed, samples):
     done = checked(installed.python(JSON_BOOK_RUN, folder / ZH, env={"XLWINGS_LICENSE_KEY": "noncommercial"}))
     data = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(data["file"]).is_relative_to(installed.venv)
-    assert data["sheets"] == ["客户名单", "设置", "分层汇总"]
+    assert data["sheets"] == ["客户名单", "设置", "分层汇总", "数据质量"]
     assert {"客户等级", "RFM分群", "生命周期", "策略"} <= set(data["headers"]) and data["writes"] > 10
-    assert data["written_sheets"] == [0, 1, 2]  # the table, the settings, the summary from the bundled template
+    assert data["written_sheets"] == [0, 1, 2, 3]  # table, settings, summary (bundled template), quality

@@ -209,7 +209,7 @@ def test_a_second_run_replaces_our_columns_and_sheets(rich, tmp_path):
         {n: one[n] for n in one if n not in CHANGED and not n.startswith("xl/worksheets/")}
     assert two["xl/styles.xml"] == one["xl/styles.xml"]  # our styles are found again, not appended twice
     wb1, wb2 = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
-    assert wb2.sheetnames == wb1.sheetnames == ["Data", "Pivot", "Settings", "Summary"]
+    assert wb2.sheetnames == wb1.sheetnames == ["Data", "Pivot", "Settings", "Summary", "Data quality"]
     rows1 = [[c.value for c in r] for r in wb1["Data"].iter_rows()]
     rows2 = [[c.value for c in r] for r in wb2["Data"].iter_rows()]
     assert rows2 == rows1 and rows2[0].count("Tier") == 1
