@@ -61,7 +61,11 @@ class Grid:
             grid = np.fromiter(map(itemgetter(0), rows), dtype=object, count=len(rows)).reshape(-1, 1)
         elif len(lengths) == 1 and 0 not in lengths:
             grid = np.empty((len(rows), lengths.pop()), dtype=object)
-            grid[:] = rows
+            if grid.shape[0] >= grid.shape[1]:  # a block of customers: column by column, each in one C pass
+                for j in range(grid.shape[1]):
+                    grid[:, j] = np.fromiter(map(itemgetter(j), rows), dtype=object, count=len(rows))
+            else:
+                grid[:] = rows
         else:  # ragged: pad each row with blanks
             grid = np.full((len(rows), max(lengths) or 1), None, dtype=object)
             for i, row in enumerate(rows):

@@ -330,7 +330,7 @@ def custscore(components: Cells, weights: Cells) -> list[list[Any]]:
 
 def _used_block(grid: Grid) -> np.ndarray:
     """A block whose rows are customers and columns are fields (one row is one customer), trimmed."""
-    filled = np.flatnonzero((grid.values != None).any(axis=1))  # noqa: E711 (element-wise)
+    filled = np.flatnonzero(pd.notna(grid.values).any(axis=1))  # (blanks are None: Grid.of made them so)
     return grid.values[:filled[-1] + 1 if len(filled) else 0]
 
 
