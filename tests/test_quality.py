@@ -219,6 +219,13 @@ def test_a_user_sheet_named_data_quality_is_kept_and_ours_found_again(tmp_path):
     assert ours == ["Data quality (xlcustseg)"] and wb[ours[0]]["A1"].value == "Data quality"
 
 
+def test_our_sheet_is_found_again_by_its_content_without_the_record():
+    from xlcustseg.workbook.quality_sheet import is_ours
+
+    assert is_ours([["数据质量"], ["重复编号只做标记，不合并（设置 quality.duplicates = flag）"], [None]])
+    assert not is_ours([["Data quality"], ["my own notes"]]) and not is_ours([])
+
+
 def test_order_lines_outliers_link_to_the_customers_sheet_and_excluded_lines_are_left_out(tmp_path):
     lines = pd.DataFrame({"Customer ID": ["A", "A", "B", "QA", "C"] * 60,
                           "Order ID": [f"O{i}" for i in range(300)],

@@ -87,8 +87,15 @@ def add_quality(book: WorkbookPort, result: SegmentResult, input_sheet: str, ori
     sheet of that name kept and ours suffixed); see `fill_quality` for the arguments."""
     from xlcustseg.workbook.run import claim_sheet  # run.py calls this module: imported at call time
 
-    name = claim_sheet(book, "quality", pick(QUALITY_SHEET, result.language), avoid=input_sheet)
+    name = claim_sheet(book, "quality", pick(QUALITY_SHEET, result.language), avoid=input_sheet, ours=is_ours)
     return fill_quality(book, name, result, input_sheet, origin, placed)
+
+
+def is_ours(rows: list[list[Any]]) -> bool:
+    """A sheet `fill_quality` wrote (found again without the record): our title over our duplicates line."""
+    top = [r[0] if r else None for r in rows[:2]]
+    return any(top == [pick(QUALITY_TEXTS["title"], lang), pick(QUALITY_TEXTS["duplicates_flag"], lang)]
+               for lang in ("zh", "en"))
 
 
 def _layout(top: list[Row], sections: Sequence[tuple[str, Row, list[Row]]], none: str) -> list[Row]:
