@@ -15,7 +15,7 @@ is slow cell by cell); `read` sees them all the same.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class OpenpyxlBook:
         self._signature = _signature(source)
         self._written: dict[str, list[tuple[int, int, int, int]]] = {}  # rectangles written since opening
         self._extent: dict[str, tuple[int, int]] = {}  # last row and column holding cells, kept as we write
+        self._templates: dict[tuple[Path, str], tuple[str, dict[str, tuple[int, int]]]] = {}  # held in this book
 
     # -- reading
     def sheet_names(self) -> list[str]:
@@ -242,21 +243,48 @@ class OpenpyxlBook:
 
         Returns the template's defined names that point into that sheet, as
         (row, column) anchors, and defines them again, local to the new sheet.
+        A template held in this book (`hold_template`) is copied within the book,
+        its styles shared rather than rebuilt cell by cell.
         """
-        source_book = openpyxl.load_workbook(template)
-        source = source_book[template_sheet]
-        index = self.wb.sheetnames.index(name) if name in self.wb.sheetnames else None
-        if index is not None:
-            del self.wb[name]
-        self._forget_sheet(name)
-        target = self.wb.create_sheet(name, index)
-        _copy_sheet(source, target)
-        places = template_anchors(source_book, template_sheet)
+        held = self._templates.get((Path(template).resolve(), template_sheet))
+        if held is not None:
+            title, places = held
+            target = self._new_sheet(name, lambda: self.wb.copy_worksheet(self.wb[title]))
+            _copy_view(self.wb[title], target)
+            target.sheet_state = "visible"
+        else:
+            source_book = openpyxl.load_workbook(template)
+            target = self._new_sheet(name, None)
+            _copy_sheet(source_book[template_sheet], target)
+            places = template_anchors(source_book, template_sheet)
         for name_, (row, col) in places.items():
             if name_ in self.wb.defined_names:  # a workbook-wide name left by an older version
                 del self.wb.defined_names[name_]
             target.defined_names[name_] = DefinedName(name_, attr_text=reference(name, row, col))
-        return places
+        return dict(places)
+
+    def _new_sheet(self, name: str, make: Callable[[], Worksheet] | None) -> Worksheet:
+        """Sheet `name` made (by `make`, else empty) where the old one of that name was, else last."""
+        index = self.wb.sheetnames.index(name) if name in self.wb.sheetnames else None
+        if index is not None:
+            del self.wb[name]
+        self._forget_sheet(name)
+        if make is None:
+            return self.wb.create_sheet(name, index)
+        target = make()
+        target.title = name
+        if index is not None:
+            self.wb.move_sheet(target, index - self.wb.sheetnames.index(name))
+        return target
+
+    def hold_template(self, template: Path) -> None:
+        """Keep the template file's sheets in this book, hidden, for `import_sheet` to copy within the book."""
+        source_book = self.wb
+        for i, ws in enumerate(list(source_book.worksheets)):
+            places = template_anchors(source_book, ws.title)
+            self._templates[(Path(template).resolve(), ws.title)] = (f"xcs-template-{i + 1}", places)
+            ws.title = f"xcs-template-{i + 1}"
+            ws.sheet_state = "hidden"
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
         """A native openpyxl chart with the spec's titles, series, categories and anchor."""
@@ -323,6 +351,12 @@ def _bounds(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
     return (min_row, min_col), (max_row or min_row, max_col or min_col)
 
 
+def _copy_view(source: Worksheet, target: Worksheet) -> None:
+    target.sheet_view.showGridLines = source.sheet_view.showGridLines
+    if source.sheet_properties.tabColor is not None:
+        target.sheet_properties.tabColor = copy(source.sheet_properties.tabColor)
+
+
 def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
     for row in source.iter_rows():
         for cell in row:
@@ -338,6 +372,4 @@ def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
             target.row_dimensions[key].height = dim.height
     for merged in source.merged_cells.ranges:
         target.merge_cells(str(merged))
-    target.sheet_view.showGridLines = source.sheet_view.showGridLines
-    if source.sheet_properties.tabColor is not None:
-        target.sheet_properties.tabColor = copy(source.sheet_properties.tabColor)
+    _copy_view(source, target)

@@ -73,13 +73,24 @@ class PackageBook:
         self._active = names[int(tab.group(1))] if tab and int(tab.group(1)) < len(names) else names[0]
         self.order = names  # the sheets in workbook order: the input's that are kept, and the scratch's
         self.dropped: list[str] = []  # input sheets replaced by the run
-        scratch = openpyxl.Workbook()
-        scratch.active.title = SCRATCH_SHEET
-        self.scratch = OpenpyxlBook(scratch)
+        self._scratch: OpenpyxlBook | None = None
         self.pending: dict[str, list[PendingColumn]] = {}  # cells written on the input's sheets
         self.grown: dict[tuple[str, str], int] = {}  # (sheet, Table) → its new last column
         self._styles: dict[str | None, int] = {}
         self._scans: dict[str, _Scan] = {}
+
+    @property
+    def scratch(self) -> OpenpyxlBook:
+        """The scratch workbook the run's own sheets are built in: made at first use from the summary template
+        (held hidden, so importing it copies within the book), with a visible placeholder sheet."""
+        if self._scratch is None:
+            from xlcustseg.workbook.summary_sheet import template_path
+
+            template = template_path()
+            self._scratch = OpenpyxlBook(openpyxl.load_workbook(template))
+            self._scratch.hold_template(template)
+            self._scratch.wb.active = self._scratch.wb.index(self._scratch.wb.create_sheet(SCRATCH_SHEET))
+        return self._scratch
 
     # -- reading
     def sheet_names(self) -> list[str]:
