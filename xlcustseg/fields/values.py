@@ -367,6 +367,8 @@ def parse_levels(s: pd.Series) -> Parsed:
 
 def is_level_text(s: pd.Series) -> bool:
     """True when most non-blank cells are level words (高/中/低) rather than scores."""
+    if not any(issubclass(t, str) for t in set(map(type, s.dropna()))):
+        return False  # only a text can be a level word
     text = _normalised_text(s.dropna())
     text = text[~text.isin(BLANK_TOKENS)]
     return len(text) > 0 and text.isin(LEVEL_WORDS.keys()).mean() >= 0.5

@@ -30,8 +30,8 @@ def quadrants(value_high: pd.Series, need_high: pd.Series, potential_high: pd.Se
     high_value = value.fillna(False).to_numpy(dtype=bool)
     high_need = need.fillna(False).to_numpy(dtype=bool)
     number = 1 + np.where(is_prospect, 4, 0) + np.where(high_value, 0, 2) + np.where(high_need, 0, 1)
-    keys = np.char.add("q", number.astype(str)).astype(object)
-    return pd.Series(np.where(known, keys, None), index=value_high.index, dtype=object)
+    keys = np.array([f"q{i}" for i in range(1, 9)] + [None], dtype=object)  # the last: unknown
+    return pd.Series(keys[np.where(known, number - 1, 8)], index=value_high.index, dtype=object)
 
 
 def without_revenue(revenue: pd.Series, unreadable: np.ndarray) -> pd.Series:
