@@ -84,7 +84,10 @@ class _Table:
 
 def _read(columns: dict[str, np.ndarray], settings: Settings) -> _Table:
     """The columns (header → cells) read by `engine.prepare`, as `segment()` would read them."""
-    frame = pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in columns.items()})
+    block = np.empty((len(next(iter(columns.values()))), len(columns)), dtype=object)
+    for j, cells in enumerate(columns.values()):
+        block[:, j] = cells
+    frame = pd.DataFrame(block, columns=list(columns), copy=False)  # one object block, as pandas would consolidate
     prepared = prepare(frame, settings, None)
     row_of = np.full(len(frame), -1)
     row_of[np.asarray(prepared.source_rows, dtype=int)] = np.arange(prepared.customers.n)
