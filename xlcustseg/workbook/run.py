@@ -89,6 +89,7 @@ class Record:
     customers_sheet: str = ""
     columns: Mapping[str, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
     others: Mapping[str, str] = field(default_factory=dict)
+    legacy: bool = False  # written by the run that took over an earlier output (its sheets still go by name)
 
     def sheets(self) -> set[str]:
         """The sheets the record names as ours."""
@@ -193,7 +194,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     placed = (_write_customer_sheet(log, names["customers"], sheet, result, clusters) if result.kind == "orders"
               else _write_columns(log, sheet, whole, data, result, clusters, found, notes))
     settings_sheet = _write_settings(log, settings, lang, names["settings"],
-                                     _new_record(found.record, names, placed, sheet, result.kind))
+                                     _new_record(found, names, placed, sheet, result.kind))
     step("summary")
     summary_sheet = _summary(log, names["summary"], placed, result, clusters)
     add_quality(log, result, sheet, (data.first_row, data.first_col), placed)
@@ -261,9 +262,9 @@ def _parse_record(settings_sheet: str, rows: list[list[Any]]) -> Record | None:
             columns[str(cells[1])] = (int(cells[2]), MappingProxyType(_parse_columns(cells[3])))
         elif cells[1] is not None:
             sheets[str(cells[0])] = str(cells[1])
-    others = {k: v for k, v in sheets.items() if k not in ("summary", "customers")}
+    others = {k: v for k, v in sheets.items() if k not in ("summary", "customers", "legacy")}
     return Record(settings_sheet, sheets.get("summary", ""), sheets.get("customers", ""), MappingProxyType(columns),
-                  MappingProxyType(others))
+                  MappingProxyType(others), "legacy" in sheets)
 
 
 def _parse_columns(value: str) -> dict[str, int]:
@@ -283,8 +284,10 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _new_record(old: Record, names: Mapping[str, str], placed: Placed, sheet: str, kind: str) -> list[list[Any]]:
-    """The record's rows after this run: our sheets, and every data sheet's columns (this one's replaced)."""
+def _new_record(found: Found, names: Mapping[str, str], placed: Placed, sheet: str, kind: str) -> list[list[Any]]:
+    """The record's rows after this run: our sheets, and every data sheet's columns (this one's replaced); taking
+    over an earlier output, a 'legacy' row, so that the sheets claimed later in this run still go by name."""
+    old = found.record
     columns = dict(old.columns)
     if kind == "customers":
         columns[sheet] = (placed.header_row, placed.columns)
@@ -292,6 +295,8 @@ def _new_record(old: Record, names: Mapping[str, str], placed: Placed, sheet: st
     if kind == "orders" or old.customers_sheet:
         rows.append(["customers", placed.sheet if kind == "orders" else old.customers_sheet])
     rows += [[other, name] for other, name in old.others.items()]
+    if found.legacy:
+        rows.append(["legacy", "yes"])
     for name, (header_row, cols) in columns.items():
         rows.append(["columns", name, header_row,
                      ", ".join(f"{k}={column_letter(c)}" for k, c in sorted(cols.items(), key=lambda kv: kv[1]))])
@@ -321,7 +326,7 @@ def claim_sheet(book: WorkbookPort, kind: str, base: str, avoid: str = "",
     else:
         candidates = [n for n in book.sheet_names() if (n == base or n.startswith(base + OURS_SUFFIX[:-1]))
                       and n != avoid and n not in found.record.sheets()]
-        name = next((n for n in candidates if (found.legacy and n == base)
+        name = next((n for n in candidates if ((found.legacy or found.record.legacy) and n == base)
                      or (ours is not None and ours(book.read(n).rows))), "")
         name = name or _free_name(base, taken | {avoid} | found.record.sheets())
     _remember(book, found.record, kind, name)
