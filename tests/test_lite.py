@@ -31,6 +31,7 @@ import jsonbook
 import openpyxl
 import pytest
 from venvs import checked, clean_env, fresh_venv
+from workbooks import with_settings
 
 from xlcustseg import cli
 from xlcustseg.excel import functions
@@ -39,6 +40,7 @@ from xlcustseg.excel import lite as lite_build
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "workbook_templates"
 ZH, EN = TEMPLATES / "客户名单示例.xlsx", TEMPLATES / "orders_sample.xlsx"
+MOVED = "orders_sample_compared"  # the English sample with movement.compare_as_of on a Settings sheet
 LITE_PACKAGES = ("xlwings", "pandas", "numpy", "openpyxl", "scikit-learn", "scipy")  # what Lite's runtime provides
 ABSENT = ("xlcustseg", "python_calamine", "tqdm")  # what it does not
 NAMES = ("CUSTTIER", "CUSTRFM", "CUSTRFMCLASS", "CUSTLIFECYCLE", "CUSTQUADRANT", "CUSTMAN", "CUSTGRADE",
@@ -77,9 +79,11 @@ for key, payload_file in request["books"].items():
     payload = json.load(open(payload_file, encoding="utf-8"))
     payload["version"] = xw.__version__
     book = xw.Book(json=payload)
+    before = [s.name for s in book.sheets]
     asyncio.run(custom_scripts_call(main, "segment", typehint_to_value={xw.Book: book}))
-    answer["books"][key] = {"sheets": [s.name for s in book.sheets],
-                            "writes": [a for a in book.json()["actions"] if a["func"] == "setValues"]}
+    answer["books"][key] = {"sheets_before": before, "sheets": [s.name for s in book.sheets],
+                            "actions": [a for a in book.json()["actions"]
+                                        if a["func"] in ("setValues", "addSheet", "sheetDelete")]}
 json.dump(answer, open(answer_file, "w", encoding="utf-8"), ensure_ascii=False, default=str)
 """
 
@@ -253,7 +257,8 @@ def lite(tmp_path_factory: pytest.TempPathFactory) -> Lite:
         desktop[key] = getattr(functions, name)(*args)
         calls[key] = [name, _lite_args(name, args)]
     books, outputs = {}, {}
-    for sample in (ZH, EN):
+    moved = with_settings(EN, base / f"{MOVED}.xlsx", {"movement.compare_as_of": "2024-06-30"})
+    for sample in (ZH, EN, moved):
         books[sample.stem] = work / f"{sample.stem}.json"
         books[sample.stem].write_text(json.dumps(jsonbook.payload(sample), ensure_ascii=False), encoding="utf-8")
         outputs[sample.stem] = base / f"{sample.stem}_cli.xlsx"
@@ -299,29 +304,40 @@ def test_lite_answers_as_desktop_excel(lite, key):
     assert not diff, f"{len(diff)} cells differ (row, column, desktop, lite), the first: {diff[:5]}"
 
 
-def _written(ran: dict[str, Any]) -> dict[str, dict[tuple[int, int], Any]]:
-    """The cells the script's setValues actions left, by sheet and 1-based (row, column): later writes win."""
+def _written(ran: dict[str, Any]) -> tuple[dict[str, dict[tuple[int, int], Any]], list[tuple[str, list[list[Any]]]]]:
+    """The cells the script's setValues actions left, by sheet and 1-based (row, column) (later writes win), and
+    each write's sheet and values; sheet positions are followed through the sheets added and deleted on the way."""
+    names = list(ran["sheets_before"])
     cells: dict[str, dict[tuple[int, int], Any]] = {name: {} for name in ran["sheets"]}
-    for write in ran["writes"]:
-        sheet = cells[ran["sheets"][write["sheet_position"]]]
-        for i, row in enumerate(write["values"]):
-            for j, value in enumerate(row):
-                sheet[write["start_row"] + 1 + i, write["start_column"] + 1 + j] = value
-    return cells
+    writes = []
+    for action in ran["actions"]:
+        if action["func"] == "addSheet":
+            names.insert(action["args"][0], action["args"][1])
+        elif action["func"] == "sheetDelete":
+            names.pop(action["sheet_position"])
+        else:
+            name = names[action["sheet_position"]]
+            writes.append((name, action["start_row"], action["values"]))
+            for i, row in enumerate(action["values"]):
+                for j, value in enumerate(row):
+                    cells.setdefault(name, {})[action["start_row"] + 1 + i, action["start_column"] + 1 + j] = value
+    assert names == ran["sheets"], "the sheets added and deleted do not lead to the sheets the book holds"
+    return cells, writes
 
 
-@pytest.mark.parametrize("sample", [ZH, EN], ids=["zh", "en"])
-def test_one_click_script_writes_what_the_command_line_writes(lite, sample):
-    ran = lite.answer["books"][sample.stem]
-    expected = openpyxl.load_workbook(lite.cli_outputs[sample.stem])
+@pytest.mark.parametrize("stem", [ZH.stem, EN.stem, MOVED], ids=["zh", "en", "en-movement"])
+def test_one_click_script_writes_what_the_command_line_writes(lite, stem):
+    ran = lite.answer["books"][stem]
+    expected = openpyxl.load_workbook(lite.cli_outputs[stem])
     assert ran["sheets"] == expected.sheetnames
-    written = _written(ran)
+    written, writes = _written(ran)
     diff = [(name, row, col, expected[name].cell(row, col).value, value)
             for name, cells in written.items() for (row, col), value in sorted(cells.items())
             if not _same_cell(expected[name].cell(row, col).value, value)]
     assert not diff, f"{len(diff)} cells differ (sheet, row, column, command line, Lite), the first: {diff[:5]}"
-    whole = {header for write in ran["writes"]  # columns written from the header to the last row
-             if len(write["values"]) == expected[ran["sheets"][write["sheet_position"]]].max_row - write["start_row"]
-             for header in write["values"][0]}
+    whole = {header for name, start_row, values in writes  # columns written from the header to the last row
+             if len(values) == expected[name].max_row - start_row for header in values[0]}
     zh, en = {"客户等级", "RFM得分", "RFM分群", "生命周期"}, {"Tier", "RFM", "RFM Class", "Lifecycle"}
     assert zh <= whole or en <= whole, f"tier, RFM and lifecycle columns not all written whole: {sorted(whole)}"
+    if stem == MOVED:  # the movement the Settings sheet asks for, as the command line writes it
+        assert "Movement" in ran["sheets"] and {"Previous Tier", "Tier Change"} <= whole

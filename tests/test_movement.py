@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from libreoffice import convert
+from workbooks import with_settings
 
 from xlcustseg import SegmentationError, compare, segment
 from xlcustseg.cli import main as cli
@@ -293,17 +294,7 @@ ORDERS_SAMPLE = SAMPLE.with_name("orders_sample.xlsx")
 
 def _with_settings(path: Path, settings: dict[str, str], extra: pd.DataFrame | None = None) -> Path:
     """The English order sample with a Settings sheet (and an extra sheet holding `extra`), saved at `path`."""
-    wb = openpyxl.load_workbook(ORDERS_SAMPLE)
-    ws = wb.create_sheet("Settings")
-    for row in (["Key", "Value"], *settings.items()):
-        ws.append(list(row))
-    if extra is not None:
-        last = wb.create_sheet("Last quarter")
-        for row in (list(extra.columns), *extra.itertuples(index=False)):
-            last.append(list(row))
-    wb.active = 0
-    wb.save(path)
-    return path
+    return with_settings(ORDERS_SAMPLE, path, settings, extra)
 
 
 def _button_cells(path: Path) -> tuple[dict[str, dict[tuple[int, int], object]], str]:
