@@ -18,3 +18,10 @@ if ! command -v java >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     openjdk-17-jre-headless >/dev/null
 fi
+# A CJK font and pdftotext for the render test (the summary printed to PDF must show its Chinese headings)
+if ! command -v pdftotext >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    poppler-utils fonts-noto-cjk fontconfig >/dev/null
+fi
