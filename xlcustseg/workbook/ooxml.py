@@ -2,7 +2,7 @@
 
 One place for the Open XML facts the file route needs: where a part's
 relationships are and which parts they point to, which part holds each sheet,
-what the parts under each path hold, and how a defined name's reference is
+and how a defined name's reference is
 written ('Sheet 1'!$B$7) and read back.
 XML is parsed with defusedxml (a file-route dependency: nothing here parses XML
 on import, so xlwings Lite, which lacks defusedxml, can still use the references).
@@ -20,14 +20,6 @@ WORKBOOK_PART = "xl/workbook.xml"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-#: what the parts under each path prefix of a workbook package hold (the ones openpyxl does not carry over)
-PART_KINDS = {
-    "xl/charts/": "charts", "xl/media/": "images", "xl/drawings/drawing": "drawings and shapes",
-    "xl/pivotCache/": "pivot caches", "xl/pivotTables/": "pivot tables", "xl/slicers/": "slicers",
-    "xl/slicerCaches/": "slicer caches", "xl/timelines/": "timelines", "xl/activeX/": "ActiveX controls",
-    "xl/ctrlProps/": "form controls", "xl/embeddings/": "embedded objects", "xl/model/": "a data model",
-    "xl/vbaProject.bin": "VBA macros",
-}
 _REFERENCE = re.compile(r"^(?:'((?:[^']|'')+)'|([^!'][^!]*))!\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
@@ -59,15 +51,6 @@ def sheet_parts(read: Callable[[str], bytes]) -> dict[str, str]:
     workbook = _parse(read(WORKBOOK_PART))
     return {sheet.get("name"): resolve(WORKBOOK_PART, targets[sheet.get(f"{{{DOC_REL_NS}}}id")])
             for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet")}
-
-
-def part_kinds(names: list[str]) -> list[str]:
-    """What a package with these part names holds of PART_KINDS ('charts', 'VBA macros' …), once each, in order."""
-    found: list[str] = []
-    for prefix, what in PART_KINDS.items():
-        if what not in found and any(n.startswith(prefix) for n in names):
-            found.append(what)
-    return found
 
 
 def quote_sheet(name: str) -> str:
