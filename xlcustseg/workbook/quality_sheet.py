@@ -121,7 +121,8 @@ def _layout(top: list[Row], sections: Sequence[tuple[str, Row, list[Row]]], none
 
 def _reason_texts(notes: pd.DataFrame, lang: str) -> pd.Series:
     """Each note's reason as the user reads it."""
-    return notes["reason"].map(lambda r: pick(ALL_REASONS.get(r, (r, r)), lang)).astype(object)
+    reasons = notes["reason"].astype(object)
+    return reasons.map({r: pick(ALL_REASONS.get(r, (r, r)), lang) for r in reasons.unique()}).astype(object)
 
 
 def _customer_rows(result: SegmentResult, origin: tuple[int, int], placed: Placement) -> np.ndarray:
