@@ -27,11 +27,9 @@ def need_flags(scores: pd.Series, level_words: bool) -> pd.Series:
 
 def man_codes(money: pd.Series, authority: pd.Series, need: pd.Series) -> pd.Series:
     """'MAN', 'MaN', … 'man' (upper case = yes); NA when any answer is missing."""
-    parts = []
-    for flags, letter in ((money, "m"), (authority, "a"), (need, "n")):
-        b = flags.astype("boolean")
-        parts.append(np.where(b.fillna(False).to_numpy(dtype=bool), letter.upper(), letter))
-    code = np.char.add(np.char.add(parts[0], parts[1]), parts[2]).astype(object)
+    yes = [flags.astype("boolean").fillna(False).to_numpy(dtype=bool) for flags in (money, authority, need)]
+    table = np.array([f"{'mM'[i >> 2 & 1]}{'aA'[i >> 1 & 1]}{'nN'[i & 1]}" for i in range(8)], dtype=object)
+    code = table[yes[0] * 4 + yes[1] * 2 + yes[2]]  # the eight codes looked up, not built row by row
     known = money.notna() & authority.notna() & need.notna()
     return pd.Series(code, index=money.index, dtype=object).where(known)
 
