@@ -182,7 +182,8 @@ def test_a_stray_far_cell_is_left_out_with_a_note_not_allocated(tmp_path: Path) 
     done = run("segment", source.name, "-o", "out.xlsx", "--settings", "settings.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "40" in done.stdout and "Customers" in done.stdout
-    assert openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames[-2:] == ["分层汇总", "数据质量"]  # the settings were read
+    sheets = openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames
+    assert sheets[-2:] == ["分层汇总", "数据质量"]  # Chinese names: the settings were read
     note = next(line for line in done.stdout.splitlines() if "远离表格" in line)  # in the language of the run
     assert "XFD1048576" in note and "A1:E41" in note and note.startswith("Note: 工作表“Customers”")
     assert (tmp_path / "out.xlsx").exists()
