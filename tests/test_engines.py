@@ -212,6 +212,8 @@ EDGES = [
     [(c, 0, c % 6, 10.0) for c in range(10)],  # one order each
     [(c, o, 5, 1.0) for c in range(10) for o in range(c % 3 + 1)],  # ties at the F boundaries
     [(c, 0, 3, float(c // 2)) for c in range(11)],  # pairs tied across the 5% / 20% tier cut-offs
+    # amounts that cancel out: 0.01 whatever the order of adding, tied with a plain 0.01
+    [(0, 0, 1, -5.0), (0, 1, 1, -5.0), (0, 1, 1, 10.0), (0, 5, 1, 0.01), (1, 0, 1, 0.01), (2, 0, 2, 9.99)],
 ]
 
 
@@ -222,6 +224,7 @@ EDGES = [
 @example(rows=EDGES[2], overrides={})
 @example(rows=EDGES[3], overrides={"rfm.map": "rfm8", "rfm.bins": 3})
 @example(rows=EDGES[4], overrides={"tier.levels": 5})
+@example(rows=EDGES[5], overrides={"rfm.monetary": "total"})
 def test_generated_lines_duckdb_equals_pandas(duckdb, tmp_path, rows, overrides):
     _same_as_pandas(duckdb, "duckdb", rows, overrides, tmp_path / "duckdb")
 
@@ -232,6 +235,7 @@ def test_generated_lines_duckdb_equals_pandas(duckdb, tmp_path, rows, overrides)
 @example(rows=EDGES[1], overrides={"rfm.map": "rfm8"})
 @example(rows=EDGES[3], overrides={"rfm.map": "rfm8", "rfm.bins": 3})
 @example(rows=EDGES[4], overrides={"tier.levels": 5})
+@example(rows=EDGES[5], overrides={"rfm.monetary": "total"})
 def test_generated_lines_spark_equals_pandas(duckdb, spark, tmp_path, rows, overrides):
     _same_as_pandas(duckdb, "spark", rows, overrides, tmp_path / "spark")
 

@@ -9,6 +9,7 @@ from xlcustseg.fields.reader import FieldTable
 
 #: how many significant digits of a number a spreadsheet holds
 SHEET_DIGITS = 15
+MONEY_DECIMALS = 6  # no currency has more; a sum's residue below this is the order of adding
 #: text fields carried from the lines to the customer (their first non-blank value).
 CARRIED = ("customer_name", "industry", "region", "customer_kind", "personality", "stage")
 
@@ -69,7 +70,11 @@ def _as_a_sheet_holds(sums: np.ndarray) -> np.ndarray:
     387.61); without it, the revenue the engine ranks is the one written to
     the customer sheet, so a worksheet function over that column agrees.
     Sums below 1e15 only (where 10 ** decimals is exact); larger or zero ones stay.
+    First to MONEY_DECIMALS places: amounts that cancel out (10 - 5 - 5 + 0.01) leave a
+    residue that depends on the order of adding (0.009999999999999787 or 0.01), and an
+    engine that adds per order first (DuckDB, Spark) must rank the same sum.
     """
+    sums = np.round(sums, MONEY_DECIMALS)
     with np.errstate(divide="ignore", invalid="ignore"):
         decimals = SHEET_DIGITS - 1 - np.floor(np.log10(np.abs(sums)))
     exact = np.isfinite(decimals) & (decimals >= 0) & (decimals <= 22)

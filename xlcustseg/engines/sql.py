@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from xlcustseg.engine.orders import MONEY_DECIMALS
 from xlcustseg.fields.values import BLANK_TOKENS
 
 
@@ -95,7 +96,7 @@ def per_customer() -> str:
             f"CASE WHEN {complete} THEN MIN(first_day) END AS first_day, "
             f"CASE WHEN {complete} THEN MAX(last_day) END AS last_day, "
             f"CASE WHEN {complete} THEN COUNT(*) END AS orders, "
-            f"CASE WHEN {complete} THEN {sheet_rounded('SUM(amount)')} END AS revenue "
+            f"CASE WHEN {complete} THEN {sheet_rounded(f'ROUND(SUM(amount), {MONEY_DECIMALS})')} END AS revenue "
             "FROM xl_orders GROUP BY customer_id")
 
 
