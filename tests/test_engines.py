@@ -269,8 +269,10 @@ def test_cli_parquet_to_xlsx_and_sentences(duckdb, tmp_path):
     assert default.returncode == 0 and (tmp_path / "orders_segmented.parquet").exists()
     for args, words in ((["orders.parquet", "-o", "x.txt"], "write an .xlsx, .parquet, .csv"),
                         (["orders.parquet", "--settings", "s.csv"], "does not compute the setting tier.basis"),
+                        (["orders.parquet", "--settings", "q.csv"], "does not compute the setting quality.exclude"),
                         (["book.xlsx", "--engine", "duckdb"], "reads Parquet or CSV order lines")):
         (tmp_path / "s.csv").write_text("tier.basis,revenue_share\n")
+        (tmp_path / "q.csv").write_text("quality.exclude,TEST-01\n")  # left out by the pandas route only
         failed = _cli(*args, cwd=tmp_path)
         assert failed.returncode == 1 and words in failed.stderr and "Traceback" not in failed.stderr
         assert len(failed.stderr.strip().splitlines()) == 1

@@ -41,7 +41,7 @@ NEEDED = {"customer_id": "customer_id", "order_date": "order_date", "amount": "r
 OPTIONAL = {"order_id": "order_id", "customer_name": "customer_name"}
 #: the settings the SQL computes as pandas does: key → the values it supports
 SUPPORTED = {"tier.basis": ("count",), "rfm.method": ("rank",), "rfm.high_rule": ("score_mean",),
-             "strategy.secondary": ("rfm", "lifecycle")}
+             "strategy.secondary": ("rfm", "lifecycle"), "quality.exclude": ((),)}
 EPOCH = pd.Timestamp("1970-01-01")
 
 
