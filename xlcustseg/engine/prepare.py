@@ -15,13 +15,13 @@ import pandas as pd
 
 from xlcustseg import schemes
 from xlcustseg.engine.orders import aggregate
-from xlcustseg.engine.quality import without_excluded
+from xlcustseg.engine.quality import left_out, without_excluded
 from xlcustseg.engine.result import SegmentationError
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
 from xlcustseg.fields.values import is_label
 from xlcustseg.i18n import NO_TABLE, all_created_headers
-from xlcustseg.notes import NoteBook, cell_names, note_part
+from xlcustseg.notes import NoteBook
 from xlcustseg.settings import Settings
 
 #: the fields some scheme can use; a table with none of them has nothing to segment.
@@ -106,26 +106,10 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
 
 def _without_total_rows(body: pd.DataFrame, positions: np.ndarray, layout: TableLayout, settings: Settings,
                         origin: tuple[int, int]) -> tuple[pd.DataFrame, np.ndarray, tuple[pd.DataFrame, ...]]:
-    """The body without its total rows (customer id or name one of `total_row.labels`: 合计, Total …).
-
-    A total row is no customer: it is left out, with a note naming its cell (on no
-    customer's row: the note's row is NA).
-    """
-    total = np.zeros(len(body), dtype=bool)
-    notes: tuple[pd.DataFrame, ...] = ()
-    for name in ("customer_id", "customer_name"):
-        if name not in layout.fields:
-            continue
-        pos = layout.fields[name]
-        hit = is_label(body.iloc[:, pos], settings["total_row.labels"]) & ~total
-        rows = np.flatnonzero(hit)
-        cells = cell_names(origin[0] + positions[rows], origin[1] + pos)
-        notes += note_part(np.full(len(rows), None, dtype=object), cells, layout.headers[pos],
-                           body.iloc[rows, pos].to_numpy(dtype=object), "total_row")
-        total |= hit
-    if not total.any():
-        return body, positions, ()
-    return body.iloc[np.flatnonzero(~total)], positions[~total], notes
+    """The body without its total rows (customer id or name one of `total_row.labels`: 合计, Total …):
+    a total row is no customer, so it is left out with a note naming its cell."""
+    labels = settings["total_row.labels"]
+    return left_out(body, positions, layout, origin, lambda values: is_label(values, labels), "total_row")
 
 
 def days_before(as_of: pd.Timestamp | None, dates: pd.Series | None, n: int) -> pd.Series:

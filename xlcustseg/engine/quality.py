@@ -10,7 +10,7 @@ flagged, not merged or dropped (`quality.duplicates` = flag).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,22 +37,31 @@ def listed(values: pd.Series, accounts: Sequence[str]) -> np.ndarray:
 
 def without_excluded(body: pd.DataFrame, positions: np.ndarray, layout: TableLayout, accounts: Sequence[str],
                      origin: tuple[int, int]) -> tuple[pd.DataFrame, np.ndarray, tuple[pd.DataFrame, ...]]:
-    """The body without the rows whose customer id or name is one of `accounts` (setting quality.exclude).
+    """The body without the rows whose customer id or name is one of `accounts` (setting quality.exclude)."""
+    if not len(accounts):
+        return body, positions, ()
+    return left_out(body, positions, layout, origin, lambda values: listed(values, accounts), "excluded")
 
-    Each row left out gets a note naming its cell, reason 'excluded', on no
-    customer's row (the note's row is NA), so it gets no classes.
+
+def left_out(body: pd.DataFrame, positions: np.ndarray, layout: TableLayout, origin: tuple[int, int],
+             match: Callable[[pd.Series], np.ndarray], reason: str
+             ) -> tuple[pd.DataFrame, np.ndarray, tuple[pd.DataFrame, ...]]:
+    """The body without the rows whose customer id or name `match`es (total rows, excluded accounts).
+
+    Each row left out gets a note naming its cell with `reason`, on no customer's
+    row (the note's row is NA), so it gets no classes.
     """
     out = np.zeros(len(body), dtype=bool)
     notes: tuple[pd.DataFrame, ...] = ()
     for name in ("customer_id", "customer_name"):
-        if name not in layout.fields or not len(accounts):
+        if name not in layout.fields:
             continue
         pos = layout.fields[name]
-        hit = listed(body.iloc[:, pos], accounts) & ~out
+        hit = np.asarray(match(body.iloc[:, pos]), dtype=bool) & ~out
         rows = np.flatnonzero(hit)
         cells = cell_names(origin[0] + positions[rows], origin[1] + pos)
         notes += note_part(np.full(len(rows), None, dtype=object), cells, layout.headers[pos],
-                           body.iloc[rows, pos].to_numpy(dtype=object), "excluded")
+                           body.iloc[rows, pos].to_numpy(dtype=object), reason)
         out |= hit
     if not out.any():
         return body, positions, ()
