@@ -34,7 +34,8 @@ def open_book(path: Path) -> tuple[WorkbookFile, str]:
     if path.is_dir():
         raise WorkbookError(f"{path} is a folder, not a workbook.")
     check_file(path)  # limits.py: every part inflated within bounds before any reader sees the file
-    head = path.read_bytes()[:8]
+    with path.open("rb") as stream:
+        head = stream.read(len(OLE_MAGIC))
     suffix = path.suffix.lower()
     if head == OLE_MAGIC and suffix in OPENPYXL_SUFFIXES:
         raise WorkbookError(f"{path.name} is password-protected (encrypted); save a copy without a password "
