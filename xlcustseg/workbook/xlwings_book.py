@@ -28,6 +28,7 @@ import openpyxl
 import pandas as pd
 
 from xlcustseg.cells import FORMULA_LIKE, Formula, FormulaLikeText, from_cell, from_rows, to_cell, to_cells, used_block
+from xlcustseg.workbook import remote_styles
 from xlcustseg.workbook.port import Block, ChartSpec, SheetData, overlay
 from xlcustseg.workbook.template import anchors as template_anchors
 
@@ -213,7 +214,8 @@ class XlwingsBook:
 
     def import_sheet(self, template: Path, template_sheet: str, name: str) -> dict[str, tuple[int, int]]:
         """The template's places (defined names) and content: Excel copies the styled sheet; elsewhere its
-        values go in as one block write (styles need Excel's sheet copy)."""
+        values go in as one block write, and on the remote engines its styles follow, one action per
+        style and rectangle of cells sharing it (`remote_styles`); what the client cannot take is noted."""
         source = openpyxl.load_workbook(template)
         if not self._copy_in_excel(template, template_sheet, name):
             self.replace_sheet(name)
@@ -221,6 +223,11 @@ class XlwingsBook:
             block = [to_cells(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
             if block and any(v is not None for row in block for v in row):
                 self._put(name, 1, 1, block)
+            if self._remote:
+                client = self.book.impl.api.get("client", "")
+                left_out = remote_styles.apply(self.book.sheets[name], remote_styles.template_styles(ws), client)
+                if left_out:
+                    self._skip("template styles (" + ", ".join(dict.fromkeys(_STYLE_WORDS[k] for k in left_out)) + ")")
         return template_anchors(source, template_sheet)
 
     def _copy_in_excel(self, template: Path, template_sheet: str, name: str) -> bool:
@@ -273,6 +280,12 @@ _REMOTE_DATE = re.compile(r"^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[01]
 
 
 _DATE_START = frozenset("-0123456789")
+
+# how a left-out style kind of `remote_styles` is named in the run's message
+_STYLE_WORDS = {"fill": "fills", "number_format": "number formats", "bold": "fonts", "italic": "fonts",
+                "size": "fonts", "font_color": "fonts", "font_name": "fonts", "border": "borders",
+                "wrap": "alignment", "horizontal": "alignment", "vertical": "alignment", "width": "column widths",
+                "height": "row heights", "gridlines": "gridlines"}
 
 
 def _from_remote(value: Any) -> Any:
