@@ -13,6 +13,7 @@ import jsonbook  # sets xlwings' noncommercial key for the JSON engine
 import numpy as np
 import openpyxl
 import pandas as pd
+import pytest
 import xlwings as xw
 from openpyxl.utils import column_index_from_string
 
@@ -242,3 +243,16 @@ def test_the_summarys_actions_do_not_grow_with_the_customers():
         counts.append((len(on_summary), sorted(f for f in on_summary if f in STYLE_ACTIONS)))
     assert counts[0] == counts[1]
     assert counts[0][0] < 300  # the template's styles one action per rectangle, never per cell (1,500 cells)
+
+
+def test_the_remote_engines_do_not_tell_where_merged_cells_are():
+    """Issue #15, as docs/security.md states it: no xlwings client sends merge areas, and the remote Range refuses
+    to read them synchronously, so the adapter answers none (when xlwings changes this, this test says so)."""
+    folder = Path(xw.__file__).parent
+    for client in (folder / "js" / "xlwings.ts", folder / "addin" / "Remote.bas"):
+        assert "merge" not in client.read_text(encoding="latin-1").lower()
+    remote = _book([["Title", "", ""], ["Name", "When", "Amount"], ["C1", "2024-01-02T00:00:00.000Z", 2.5]])
+    for read in ("merge_cells", "merge_area"):
+        with pytest.raises(NotImplementedError):
+            getattr(remote.sheets["Data"].range("A1:C1"), read)
+    assert XlwingsBook(remote).merged_ranges("Data") == []
