@@ -210,6 +210,35 @@ def test_a_far_cell_behind_a_dimension_that_understates_it(tmp_path: Path) -> No
     assert "XFD1048576" in note
 
 
+@pytest.mark.parametrize("where", ["in row 3", "a row before the last"])
+def test_a_far_cell_before_the_last_row_under_an_understated_dimension(tmp_path: Path, where: str) -> None:
+    """<dimension ref="A1:E41"/> and a last row of 41 agree, yet a cell at XFD1048576 comes earlier (inside
+    row 3, or in a <row r="1048576"> put before row 41): calamine places it by its reference, so the cells'
+    own references decide, and the run ends with the far cell left out and a note, under the memory cap."""
+    source = customers(tmp_path / "lying.xlsx")
+    stray = b'<c r="XFD1048576" t="inlineStr"><is><t>stray</t></is></c>'
+    with zipfile.ZipFile(source) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    xml = parts[SHEET]
+    if where == "in row 3":
+        at = xml.index(b'<row r="4"')
+        assert xml[at - 6:at] == b"</row>"
+        parts[SHEET] = xml[:at - 6] + stray + xml[at - 6:]
+    else:
+        at = xml.index(b'<row r="41"')
+        parts[SHEET] = xml[:at] + b'<row r="1048576">' + stray + b"</row>" + xml[at:]
+    assert b'<dimension ref="A1:E41"' in parts[SHEET] and parts[SHEET].rindex(b"<row ") > parts[SHEET].index(stray)
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    assert limits.check_file(source).sheets[SHEET].last_row == 41  # what the sheet declares looks honest
+    done = run("segment", source.name, "-o", "out.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "40" in done.stdout and "Customers" in done.stdout
+    note = next(line for line in done.stdout.splitlines() if "XFD1048576" in line)
+    assert "1 cell(s)" in note and "A1:E41" in note, note
+
+
 def test_a_far_cell_in_an_ods_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
     """.ods is converted by calamine, which refuses the 17-billion-cell range itself: said in one sentence."""
     table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -7,6 +7,12 @@ sheet whose extent is far beyond its cells — one stray value at XFD1048576, wh
 calamine would turn into a dense 17-billion-cell range — is read from a copy
 without the far cells, never allocated. The cells left out are named in a note
 (`notes`).
+
+The extent is the cells' own: calamine places a cell by its `r` reference, so a
+`<dimension>` (which may be missing or understate the range) is not trusted. Every
+`<c>` reference is read by a vectorised pass over the XML bytes (`_seen`, NumPy,
+no step per cell in Python); only a sheet that reaches far, or whose cells are
+written in a form that pass does not read, is read cell by cell.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from xlcustseg.cells import column_letter
 from xlcustseg.workbook.limits import LimitError, Limits, SheetFacts, check_file
@@ -31,6 +38,15 @@ _PIECE = 16 * 2**20
 _TAG = re.compile(rb"<((?:[\w.-]+:)?)(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?(\d+)\s*["']""")
 _NOTES: dict[tuple[str, str], dict[str, Any]] = {}  # (file, sheet) → the far cells' note, unformatted
+_SEEN: dict[tuple[str, int, int, str], SheetFacts | None] = {}  # (file, size, mtime, part) → `_seen`
+_NAME_BYTE = np.zeros(256, dtype=bool)  # bytes that go on an element's name (<c, <col, <cfRule …)
+_NAME_BYTE[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:")] = True
+_NAME_END = np.zeros(256, dtype=bool)  # bytes that end an element's name
+_NAME_END[list(b" \t\r\n/>")] = True
+_UPPER = np.zeros(256, dtype=bool)
+_UPPER[65:91] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[48:58] = True
 
 
 def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
@@ -44,7 +60,7 @@ def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
     facts = check_file(source)
     part = _sheet_part(source, sheet) if facts is not None and facts.sheets else None
     found = facts.sheets.get(part) if facts is not None and part is not None else None
-    if found is not None and _reaches_far(found, facts.limits):
+    if found is not None and found.cells and _reaches_far(_seen(source, found), facts.limits):
         workbook = _trimmed(source, sheet, found, facts.limits)
     else:
         workbook = python_calamine.CalamineWorkbook.from_path(str(source))
@@ -80,14 +96,86 @@ def _sheet_part(source: Path, sheet: str) -> str | None:
         return None
 
 
-def _reaches_far(found: SheetFacts, limits: Limits) -> bool:
-    """Whether a sheet's extent may be far beyond its cells (then it is read cell by cell first)."""
+def _reaches_far(found: SheetFacts | None, limits: Limits) -> bool:
+    """Whether a sheet's extent may be far beyond its cells (then it is read cell by cell first).
+
+    `found` None: the cells' extent is not known (then it is read cell by cell too).
+    """
+    if found is None:
+        return True
     if found.cells == 0:
         return False
     area = found.declared_area()
     if area is None or found.last_row > found.dimension[2]:  # no dimension, or one that understates the rows
         return True
     return area > limits.area or (area > TRIM_AREA and area > 4 * found.cells)
+
+
+def _seen(source: Path, found: SheetFacts) -> SheetFacts | None:
+    """The sheet's facts as its cells' references give them: the dimension is the box of every `<c>` (with a
+    value or not), the cells are counted. None when a cell is written in a form `_references` does not read."""
+    status = source.stat()
+    key = (str(source.resolve()), status.st_size, status.st_mtime_ns, found.part)
+    if key not in _SEEN:
+        _SEEN[key] = _cells_box(source, found)
+    return _SEEN[key]
+
+
+def _cells_box(source: Path, found: SheetFacts) -> SheetFacts | None:
+    r0 = c0 = 2**40
+    r1 = c1 = count = 0
+    rest = b""
+    with zipfile.ZipFile(source) as archive, archive.open(found.part) as raw:
+        while True:
+            chunk = raw.read(_PIECE)
+            data = rest + chunk
+            cut = data.rfind(b"<") if chunk else len(data)  # whole tags only; the last goes with the next piece
+            cut = len(data) if cut <= 0 and len(data) > _PIECE else max(cut, 0)
+            refs = _references(data[:cut])
+            if refs is None:
+                return None
+            rest = data[cut:]
+            if len(refs[0]):
+                r0, r1 = min(r0, int(refs[0].min())), max(r1, int(refs[0].max()))
+                c0, c1 = min(c0, int(refs[1].min())), max(c1, int(refs[1].max()))
+                count += len(refs[0])
+            if not chunk:
+                break
+    box = (r0, c0, r1, c1) if count else None
+    return SheetFacts(found.part, found.size, count, box, r1)
+
+
+def _references(xml: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows, columns) of every `<c>` in whole tags of sheet XML, each from its r="A1" reference, read by NumPy
+    over the bytes. None when a cell is written otherwise (no r first in double quotes: <c>, <c s="1" r=…>,
+    r='A1', a namespace prefix <x:c>, a lower-case or over-long reference): those are read cell by cell."""
+    size = len(xml)
+    data = np.frombuffer(xml + bytes(24), dtype=np.uint8)
+    colon = np.flatnonzero((data[:size] == 58) & (data[1:size + 1] == 99))  # ":c"
+    if _NAME_END[data[colon + 2]].any():
+        return None
+    at = np.flatnonzero((data[:size] == 60) & (data[1:size + 1] == 99))  # "<c", then a cell or <col, <cfRule …
+    at = at[~_NAME_BYTE[data[at + 2]]]
+    tag = sliding_window_view(data, 18)[at]  # <c r="XFD1048576"
+    if not ((tag[:, 2] == 32) & (tag[:, 3] == 114) & (tag[:, 4] == 61) & (tag[:, 5] == 34)).all():
+        return None
+    upper = _UPPER[tag[:, 6:10]]
+    letters = upper[:, 0].astype(np.int64) + (upper[:, 0] & upper[:, 1]) + (upper[:, 0] & upper[:, 1] & upper[:, 2])
+    if not upper[:, 0].all() or (upper[:, 3] & (letters == 3)).any():
+        return None
+    v = tag[:, 6:9].astype(np.int64) - 64
+    cols = np.select([letters == 1, letters == 2], [v[:, 0], v[:, 0] * 26 + v[:, 1]],
+                     (v[:, 0] * 26 + v[:, 1]) * 26 + v[:, 2])
+    digits = np.select([letters[:, None] == 1, letters[:, None] == 2], [tag[:, 7:15], tag[:, 8:16]], tag[:, 9:17])
+    rows, width = np.zeros(len(at), dtype=np.int64), np.zeros(len(at), dtype=np.int64)
+    going = np.ones(len(at), dtype=bool)
+    for j in range(7):  # the leading digits, one place at a time
+        going &= _DIGIT[digits[:, j]]
+        rows = np.where(going, rows * 10 + digits[:, j] - 48, rows)
+        width += going
+    if (width == 0).any() or (digits[np.arange(len(at)), width] != 34).any():
+        return None  # no row number, or more than seven digits, or more after them
+    return rows, cols
 
 
 def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any:
