@@ -8,10 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xlcustseg.schemes._ranks import count_above
 
-
-def value_tiers(revenue: pd.Series, *, basis: str, cutoffs: Sequence[float], letters: Sequence[str]) -> pd.Series:
+def value_tiers(revenue: pd.Series, *, basis: str, cutoffs: Sequence[float], letters: Sequence[str],
+                lows: np.ndarray | None = None) -> pd.Series:
     """Tier letter per customer; NA where revenue is missing.
 
     basis = "count": rank by revenue descending (ties share the better rank);
@@ -21,41 +20,62 @@ def value_tiers(revenue: pd.Series, *, basis: str, cutoffs: Sequence[float], let
       in the upper tier; ties share a tier.
     basis = "threshold": tier i when revenue ≥ cutoffs[i] (amounts, highest first).
     Zero and negative revenue always fall in the last tier.
+
+    Every basis comes down to `tier_lows`: a customer is in tier i or better
+    when its revenue ≥ lows[i]; the tiers are given by those amounts alone
+    (pass `lows` when you already have them, e.g. to show them).
     """
     if len(cutoffs) != len(letters) - 1:
         raise ValueError(f"{len(letters)} tiers need {len(letters) - 1} cut-offs, got {len(cutoffs)}")
     values = revenue.astype("float64")
-    if basis == "count":
-        position = _count_position(values, cutoffs)
-    elif basis == "revenue_share":
-        position = _share_position(values, cutoffs)
-    elif basis == "threshold":
-        position = _threshold_position(values, cutoffs)
-    else:
-        raise ValueError(f"unknown tier basis {basis!r}")
+    position = _threshold_position(values, tier_lows(values, basis=basis, cutoffs=cutoffs) if lows is None else lows)
     last = len(letters) - 1
     position = np.where(values.to_numpy() <= 0, last, position)
     result = np.asarray(letters, dtype=object)[np.nan_to_num(position, nan=0).astype(int)]
     return pd.Series(result, index=revenue.index, dtype=object).where(values.notna())
 
 
-def _count_position(values: pd.Series, cutoffs: Sequence[float]) -> np.ndarray:
-    n = int(values.notna().sum())
-    bounds = np.array([math.ceil(round(c * n, 9)) for c in cutoffs])
-    rank = count_above(values) + 1  # rank method "min": ties share the better rank
-    return np.searchsorted(bounds, rank, side="left").astype(float)
+def tier_lows(revenue: pd.Series, *, basis: str, cutoffs: Sequence[float]) -> np.ndarray:
+    """The lowest revenue of each tier but the last, best tier first: the amounts `value_tiers` classes by.
+
+    count: the revenue of the customer ranked ceil(cutoff × n) (ties share the
+    better rank, so everyone with at least that revenue is in); revenue_share:
+    the lowest revenue whose customers above bring less than the cutoff share;
+    threshold: the amounts as given. inf where a tier takes nobody.
+    """
+    values = revenue.astype("float64")
+    if basis == "count":
+        return _count_lows(values, cutoffs)
+    if basis == "revenue_share":
+        return _share_lows(values, cutoffs)
+    if basis == "threshold":
+        return np.asarray(cutoffs, dtype=float)
+    raise ValueError(f"unknown tier basis {basis!r}")
 
 
-def _share_position(values: pd.Series, cutoffs: Sequence[float]) -> np.ndarray:
-    positive = values.where(values > 0)
-    total = positive.sum()
-    ordered = positive.dropna().sort_values(ascending=False, kind="stable")
-    before = ordered.cumsum() - ordered
-    above = before.groupby(ordered.to_numpy()).transform("min")  # ties: share above the first
-    share = (above / total).round(12) if total > 0 else above * 0
-    position = pd.Series(np.searchsorted(np.asarray(cutoffs), share.to_numpy(), side="right"),
-                         index=share.index, dtype=float)
-    return position.reindex(values.index).to_numpy()
+def _count_lows(values: pd.Series, cutoffs: Sequence[float]) -> np.ndarray:
+    """Rank ≤ k (rank method min) ⇔ fewer than k customers have more ⇔ revenue ≥ the k-th largest."""
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    x = x[~np.isnan(x)]
+    bounds = np.array([math.ceil(round(c * len(x), 9)) for c in cutoffs], dtype=int)
+    lows = np.full(len(bounds), np.inf)
+    taken = bounds > 0
+    if taken.any():
+        kth = np.partition(x, len(x) - bounds[taken])  # the k-th largest sits at n - k
+        lows[taken] = kth[len(x) - bounds[taken]]
+    return lows
+
+
+def _share_lows(values: pd.Series, cutoffs: Sequence[float]) -> np.ndarray:
+    """The lowest positive revenue whose customers ranked above (ties: above the first of them) bring less
+    than each cutoff share of the positive revenue."""
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    ordered = -np.sort(-x[x > 0])
+    total = ordered.sum()
+    before = np.maximum.accumulate(np.cumsum(ordered) - ordered) if len(ordered) else ordered
+    share = np.round(before / total, 12) if total > 0 else before * 0
+    taken = np.searchsorted(share, np.asarray(cutoffs, dtype=float), side="left")  # customers with share < cutoff
+    return np.where(taken > 0, ordered[np.maximum(taken - 1, 0)] if len(ordered) else np.inf, np.inf)
 
 
 def _threshold_position(values: pd.Series, thresholds: Sequence[float]) -> np.ndarray:
