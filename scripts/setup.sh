@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-if ! command -v soffice >/dev/null 2>&1; then
+# python3-uno: tests/test_pivots.py drives LibreOffice through its UNO API (under /usr/bin/python3)
+if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc >/dev/null
+    libreoffice-calc python3-uno >/dev/null
 fi
 # Java for the Spark engine's tests (pyspark in local mode; Spark 4 needs Java 17 or later)
 if ! command -v java >/dev/null 2>&1; then

@@ -31,7 +31,8 @@ from xlcustseg.workbook.run import segment_book
 
 DATA_PART = "xl/worksheets/sheet1.xml"
 #: the parts a run may change; every other part of the input must come out byte for byte
-CHANGED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml", DATA_PART}
+CHANGED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml", DATA_PART,
+           "xl/worksheets/_rels/sheet1.xml.rels"}  # the data sheet's rels: the Excel Table the pivots read is added
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PIVOT_CACHE = """<pivotCacheDefinition xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
 refreshOnLoad="1" recordCount="0"><cacheSource type="worksheet"><worksheetSource ref="A1:C13" sheet="Data"/>\
@@ -210,7 +211,7 @@ def test_a_second_run_replaces_our_columns_and_sheets(rich, tmp_path):
         {n: one[n] for n in one if n not in CHANGED and not n.startswith("xl/worksheets/")}
     assert two["xl/styles.xml"] == one["xl/styles.xml"]  # our styles are found again, not appended twice
     wb1, wb2 = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
-    assert wb2.sheetnames == wb1.sheetnames == ["Data", "Pivot", "Settings", "Summary", "Data quality"]
+    assert wb2.sheetnames == wb1.sheetnames == ["Data", "Pivot", "Settings", "Summary", "Data quality", "Pivots"]
     rows1 = [[c.value for c in r] for r in wb1["Data"].iter_rows()]
     rows2 = [[c.value for c in r] for r in wb2["Data"].iter_rows()]
     assert rows2 == rows1 and rows2[0].count("Tier") == 1

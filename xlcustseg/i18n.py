@@ -381,3 +381,22 @@ MESSAGES.update({
     "engine_workbook": ("--engine {engine} 读取 Parquet 或 CSV 订单明细；工作簿请用 --engine pandas。",
                         "--engine {engine} reads Parquet or CSV order lines; a workbook goes through --engine pandas."),
 })
+
+
+# ---------------------------------------------------------------- the PivotTables sheet (workbook/pivot_sheet.py)
+PIVOT_SHEET: Pair = ("透视", "Pivots")
+PIVOT_TEXTS: dict[str, Pair] = {
+    "title": ("数据透视表：打开文件时自动刷新；在“数据透视表字段”中拖动字段即可换个角度看",
+              "PivotTables: refreshed when the file opens; drag fields in the PivotTable Fields pane to look "
+              "another way"),
+    "by_tier": ("各等级的客户数与销售额", "Customers and revenue by tier"),
+    "tier_rfm": ("等级 × RFM分群（客户数）", "Tier × RFM class (customers)"),
+    "lifecycle_tier": ("生命周期 × 等级（客户数）", "Lifecycle × tier (customers)"),
+    "customers": ("客户数", "Customers"),
+    "revenue": ("销售额", "Revenue"),
+    "grand": ("总计", "Grand Total"),
+    "blank": ("(空白)", "(blank)"),
+    "no_table": ("表头不是互不相同的非空文字，未设为 Excel 表；数据透视表只读取 xlcustseg 写的列",
+                 "The table's headers are not distinct non-empty texts, so it is not made an Excel Table; the "
+                 "PivotTables read only the columns xlcustseg wrote"),
+}

@@ -24,7 +24,7 @@ import tempfile
 import weakref
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import unescape
@@ -35,6 +35,7 @@ from openpyxl.cell import Cell
 from xlcustseg.cells import from_rows, to_cells, used_block
 from xlcustseg.workbook.ooxml import WORKBOOK_PART, relationships, rels_part, resolve, sheet_parts
 from xlcustseg.workbook.openpyxl_book import DATE_FORMAT, OpenpyxlBook
+from xlcustseg.workbook.pivots import Pivot, Source
 from xlcustseg.workbook.port import Block, ChartSpec, SheetData, column_letter, overlay
 from xlcustseg.workbook.reading import sheet_values
 from xlcustseg.workbook.sheet_patch import PendingColumn, forget
@@ -78,6 +79,8 @@ class PackageBook:
         self.grown: dict[tuple[str, str], int] = {}  # (sheet, Table) → its new last column
         self._styles: dict[str | None, int] = {}
         self._scans: dict[str, _Scan] = {}
+        self.new_tables: dict[str, tuple[str, tuple[int, int, int, int], list[str]]] = {}  # input sheet → Table
+        self.pivots: tuple[str, Source, list[Pivot], dict[str, list[Any]]] | None = None
 
     @property
     def scratch(self) -> OpenpyxlBook:
@@ -252,6 +255,38 @@ class PackageBook:
         if self.is_new(sheet):
             self.scratch.add_chart(sheet, chart)
 
+    def add_table(self, sheet: str, bounds: tuple[int, int, int, int], headers: Sequence[str]) -> bool:
+        """Make the block (first row, first column, last row, last column; its headers in its first row) an Excel
+        Table with filter buttons when the file is saved; whether it is one (an input sheet's Table already
+        over it counts; a sheet filter, another Table or a merged range in it leaves it none)."""
+        r0, c0, r1, c1 = bounds
+        if self.is_new(sheet):
+            self.scratch.wb[sheet].add_table(_openpyxl_table(self._table_name(), bounds, headers))
+            return True
+        current = self.table(sheet)
+        if current is not None:
+            t0, s0, t1, s1 = current[1]
+            return (t0, s0, t1) == (r0, c0, r1) and s1 >= c1
+        scan = self._scanned(sheet)
+        if scan.filtered or any(a <= r1 and b <= c1 and c >= r0 and d >= c0 for a, b, c, d in scan.merges):
+            return False
+        self.new_tables[sheet] = (self._table_name(), bounds, list(headers))
+        return True
+
+    def _table_name(self) -> str:
+        """A Table name no Table of the output has: xlcustseg_table, xlcustseg_table2 …"""
+        taken = {t[1].lower() for sheet, tables in self.tables.items() if sheet not in self.dropped for t in tables}
+        taken |= {t.displayName.lower() for ws in self.scratch.wb.worksheets for t in ws.tables.values()}
+        taken |= {name.lower() for name, _, _ in self.new_tables.values()}
+        n = 1
+        while f"xlcustseg_table{n if n > 1 else ''}".lower() in taken:
+            n += 1
+        return f"xlcustseg_table{n if n > 1 else ''}"
+
+    def add_pivots(self, sheet: str, source: Source, pivots: list[Pivot], axes: dict[str, list[Any]]) -> None:
+        """PivotTables on our sheet `sheet` (made by the run) over one pivot cache of `source`, written at save."""
+        self.pivots = (sheet, source, list(pivots), axes)
+
     def save(self, path: Path) -> None:
         """Write the output package to `path` (a new file); the book stays usable."""
         from xlcustseg.workbook.package_write import write_package
@@ -275,6 +310,19 @@ def _tables(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, tuple[i
             found.append((table_part, unescape(attrs.get("displayName") or attrs.get("name", "")),
                           _bounds(attrs["ref"]), attrs.get("totalsRowCount", "0") not in ("0", "")))
     return found
+
+
+def _openpyxl_table(name: str, bounds: tuple[int, int, int, int], headers: Sequence[str]) -> Any:
+    """An openpyxl Table over `bounds` with these column names and its filter buttons."""
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+    r0, c0, r1, c1 = bounds
+    ref = f"{column_letter(c0)}{r0}:{column_letter(c1)}{max(r1, r0 + 1)}"
+    table = Table(displayName=name, name=name, ref=ref, autoFilter=AutoFilter(ref=ref),
+                  tableStyleInfo=TableStyleInfo(name="TableStyleLight9", showRowStripes=True))
+    table.tableColumns = [TableColumn(id=j + 1, name=str(h)) for j, h in enumerate(headers)]
+    return table
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int]:
@@ -342,6 +390,12 @@ class _Scan:
     errors: dict[tuple[int, int], str]  # (row, column) → the error's text (#N/A, #DIV/0! …)
     no_result: list[tuple[int, int]]  # formula cells without a saved result
     merges: list[tuple[int, int, int, int]]
+    filters: list[bool] = field(default_factory=list)  # a sheet-level <autoFilter> (one entry when found)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the sheet has its own filter (an Excel Table cannot be made under it)."""
+        return bool(self.filters)
 
 
 def _scan(source: Path, part: str) -> _Scan:
@@ -373,6 +427,8 @@ def _scan_piece(piece: bytes, found: _Scan) -> None:
                 found.errors[(int(cell.group(2)), _column(cell.group(1).decode()))] = text
     if b"</f></c>" in piece or b"/></c>" in piece:
         found.no_result.extend((int(c.group(2)), _column(c.group(1).decode())) for c in _NO_RESULT.finditer(piece))
+    if b"<autoFilter" in piece and not found.filters:
+        found.filters.append(True)
     if b"<mergeCell " in piece:
         for ref in _MERGE.finditer(piece):
             r0, c0, r1, c1 = _bounds(ref.group(1).decode())

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr, unescape
 
 from xlcustseg.cells import column_letter
-from xlcustseg.workbook.ooxml import DOC_REL_NS, WORKBOOK_PART, rels_part, resolve, sheet_parts
+from xlcustseg.workbook import pivots as pv
+from xlcustseg.workbook.ooxml import DOC_REL_NS, MAIN_NS, WORKBOOK_PART, rels_part, resolve, sheet_parts
 from xlcustseg.workbook.sheet_patch import DEFAULT_WIDTH, PendingColumn, big, copy_part, patch_sheet
 from xlcustseg.workbook.styles_merge import merge_styles
 
@@ -96,6 +97,8 @@ class Output:
     streamed: dict[str, list[PendingColumn]] = field(default_factory=dict)
     widths: dict[str, dict[int, float]] = field(default_factory=dict)
     content_types: dict[str, str] = field(default_factory=dict)  # added part → its content type
+    tails: dict[str, str] = field(default_factory=dict)  # streamed sheet → the relationship id of a Table added
+    caches: list[tuple[int, str]] = field(default_factory=list)  # (cacheId, workbook relationship id) added
 
 
 def write_package(book: PackageBook, path: Path) -> None:
@@ -127,6 +130,7 @@ def _plan(book: PackageBook, source: zipfile.ZipFile, scratch: zipfile.ZipFile) 
     kept = _reach([""], graph, dropped | calc_chain)
     gone = (_reach(sorted(dropped), graph, set()) - kept) | (calc_chain & names)
     out.removed = gone | {rels_part(p) for p in gone if rels_part(p) in names}
+    _drop_unused_caches(names, graph, out)  # our PivotTables' cache, when their sheet is replaced
     # the sheets made by the run, grafted from the scratch workbook
     grafter = _Grafter(scratch, names - out.removed, merged.xfs, merged.dxfs)
     scratch_parts = sheet_parts(scratch.read)
@@ -142,9 +146,20 @@ def _plan(book: PackageBook, source: zipfile.ZipFile, scratch: zipfile.ZipFile) 
         part, _, bounds, _ = next(t for t in book.tables[sheet] if t[1] == name)
         headers = [book.header(sheet, bounds[0], col) for col in range(bounds[3] + 1, last_col + 1)]
         out.replaced[part] = _grown_table(read(part).decode("utf-8"), bounds, last_col, headers).encode()
+    # the Tables and PivotTables the run asked for; our PivotTables' old caches left out with them
+    ids = {r.attrs.get("Id") for r in wb_rels}
+    _number_tables(read, names, out)
+    for sheet, (name, bounds, headers) in book.new_tables.items():
+        _add_table(read, names, out, grafter, book.parts[sheet], name, bounds, headers)
+    gone_ids = {r.attrs.get("Id") for r in wb_rels if r.internal
+                and resolve(WORKBOOK_PART, r.attrs["Target"]) in out.removed}
+    wb_extra: list[Rel] = []
+    if book.pivots is not None:
+        kept_caches = [e for e in _PIVOT_CACHE.findall(workbook) if not _gone(e, gone_ids)]
+        wb_extra.append(_add_pivots(book, made, out, grafter, "".join(kept_caches), ids))
     # the workbook, its relationships, the content types, the styles
     new_rels = [r for r in wb_rels if not (r.internal and resolve(WORKBOOK_PART, r.attrs["Target"]) in out.removed)]
-    ids = {r.attrs.get("Id") for r in wb_rels}
+    new_rels += wb_extra
     rel_ids = {}
     for name, part in made.items():
         rel_ids[name] = _free_id(ids)
@@ -154,7 +169,8 @@ def _plan(book: PackageBook, source: zipfile.ZipFile, scratch: zipfile.ZipFile) 
         rels_xml[:rels_xml.rindex("</Relationships>")]
     out.replaced[wb_rels_name] = (head + "".join(r.text for r in new_rels) + "</Relationships>").encode()
     scratch_names = _scratch_names(scratch.read(WORKBOOK_PART).decode("utf-8"), list(scratch_parts), made)
-    out.replaced[WORKBOOK_PART] = _workbook(workbook, book, rel_ids, scratch_names).encode()
+    out.replaced[WORKBOOK_PART] = _pivot_caches(_workbook(workbook, book, rel_ids, scratch_names), gone_ids,
+                                                out.caches).encode()
     out.replaced[CONTENT_TYPES] = _content_types(read(CONTENT_TYPES).decode("utf-8"), out, scratch).encode()
     if styles_part in names:
         out.replaced[styles_part] = merged.xml.encode()
@@ -378,8 +394,174 @@ def _write(source: zipfile.ZipFile, out: Output, path: Path) -> None:
             elif name in out.streamed:
                 with source.open(item) as src, \
                         target.open(name, "w", force_zip64=big(item)) as dst:
-                    patch_sheet(src, dst, out.streamed[name], out.widths.get(name))
+                    tail = _Tail(dst, out.tails.get(name))
+                    patch_sheet(src, tail, out.streamed[name], out.widths.get(name))  # type: ignore[arg-type]
+                    tail.close()
             else:
                 copy_part(source, target, item)
         for name, data in out.added.items():
             target.writestr(name, data)
+
+
+# ---------------------------------------------------------------- Tables and PivotTables
+TABLE_REL = f"{DOC_REL_NS}/table"
+TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+_TABLE_ID = re.compile(r'(<table\b[^>]*?\sid=")(\d+)"')
+_PIVOT_CACHE = re.compile(r"<pivotCache\b[^>]*?/>")
+
+
+def _number_tables(read: Callable[[str], bytes], names: set[str], out: Output) -> None:
+    """The Tables grafted from the scratch workbook get ids no Table of the input keeps (Excel wants them unique)."""
+    kept = [p for p in names - out.removed if p.startswith("xl/tables/") and p.endswith(".xml")]
+    used = {int(m.group(2)) for p in kept for m in [_TABLE_ID.search(read(p).decode("utf-8"))] if m}
+    for part in sorted(p for p in out.added if p.startswith("xl/tables/") and p.endswith(".xml")):
+        next_id = max(used, default=0) + 1
+        used.add(next_id)
+        out.added[part] = _TABLE_ID.sub(rf'\g<1>{next_id}"', out.added[part].decode("utf-8"), count=1).encode()
+
+
+def table_xml(name: str, table_id: int, bounds: tuple[int, int, int, int], headers: list[str]) -> str:
+    """A table part over `bounds` (its header row first) with filter buttons and these column names."""
+    r0, c0, r1, c1 = bounds
+    ref = f"{column_letter(c0)}{r0}:{column_letter(c1)}{max(r1, r0 + 1)}"
+    columns = "".join(f'<tableColumn id="{j + 1}" name={quoteattr(h)}/>' for j, h in enumerate(headers))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<table xmlns="{MAIN_NS}" id="{table_id}" '
+            f'name={quoteattr(name)} displayName={quoteattr(name)} ref="{ref}"><autoFilter ref="{ref}"/>'
+            f'<tableColumns count="{len(headers)}">{columns}</tableColumns><tableStyleInfo name="TableStyleLight9" '
+            f'showFirstColumn="0" showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>')
+
+
+def _add_table(read: Callable[[str], bytes], names: set[str], out: Output, grafter: _Grafter, sheet_part: str,
+               name: str, bounds: tuple[int, int, int, int], headers: list[str]) -> None:
+    """A new Table on an input sheet: its part, the sheet's relationship to it, its <tablePart> at the sheet's end."""
+    kept = [p for p in (names - out.removed) | set(out.added) if p.startswith("xl/tables/") and p.endswith(".xml")]
+    used = {int(m.group(2)) for p in kept
+            for m in [_TABLE_ID.search((out.added.get(p) or read(p)).decode("utf-8"))] if m}
+    part = grafter._free("xl/tables/table1.xml")
+    out.added[part] = table_xml(name, max(used, default=0) + 1, bounds, headers).encode()
+    out.content_types[part] = TABLE_TYPE
+    out.tails[sheet_part] = _add_rel(read, names, out, sheet_part, TABLE_REL, part)
+
+
+def _add_rel(read: Callable[[str], bytes], names: set[str], out: Output, part: str, kind: str, target: str) -> str:
+    """A relationship from `part` to `target` in its .rels (made, or the input's replaced); its id."""
+    rels = rels_part(part)
+    current = out.added.get(rels) or out.replaced.get(rels) or (read(rels) if rels in names else None)
+    text = current.decode("utf-8") if current else \
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="' \
+        'http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+    rel_id = _free_id({r.attrs.get("Id") for r in rels_of(text)})
+    element = f'<Relationship Id="{rel_id}" Type="{kind}" Target="/{target}"/>'
+    if "</Relationships>" in text:
+        end = text.rindex("</Relationships>")
+        text = text[:end] + element + text[end:]
+    else:  # <Relationships .../>
+        text = re.sub(r"<Relationships\b([^>]*?)\s*/>",
+                      lambda m: f"<Relationships{m.group(1)}>{element}</Relationships>", text, count=1)
+    (out.added if rels in out.added or rels not in names else out.replaced)[rels] = text.encode()
+    return rel_id
+
+
+def _drop_unused_caches(names: set[str], graph: dict[str, list[str]], out: Output) -> None:
+    """Left out: each pivot cache only PivotTables left out read (ours on a replaced sheet), with its records."""
+    tables = [p for p in names if p.startswith("xl/pivotTables/") and p.endswith(".xml")]
+    read_by: dict[str, set[str]] = {}
+    for table in tables:
+        for cache in graph.get(table, []):
+            read_by.setdefault(cache, set()).add(table)
+    for cache, users in read_by.items():
+        if users <= out.removed and cache in names:
+            parts = {cache, *graph.get(cache, [])} & names
+            out.removed |= parts | {rels_part(p) for p in parts if rels_part(p) in names}
+
+
+def _add_pivots(book: PackageBook, made: dict[str, str], out: Output, grafter: _Grafter, workbook: str,
+                ids: set[str | None]) -> Rel:
+    """Our PivotTables and their cache: the parts, their relationships and types; the workbook's new relationship
+    (its <pivotCache> entry is kept in out.caches)."""
+    assert book.pivots is not None
+    sheet, source, pivots, axes = book.pivots
+    sheet_part = made[sheet]
+    taken_ids = [int(i) for i in re.findall(r'<pivotCache\b[^>]*?\bcacheId="(\d+)"', workbook)]
+    cache_id = max(taken_ids, default=0) + 1
+    cache = grafter._free("xl/pivotCache/pivotCacheDefinition1.xml")
+    records = grafter._free("xl/pivotCache/pivotCacheRecords1.xml")
+    out.added[records] = pv.cache_records(source, axes).encode()
+    out.added[cache] = pv.cache_definition(source, axes, "rId1").encode()
+    out.added[rels_part(cache)] = _rels([("rId1", pv.RECORDS_REL, records)])
+    out.content_types |= {cache: pv.CACHE_TYPE, records: pv.RECORDS_TYPE}
+    for pivot in pivots:
+        part = grafter._free("xl/pivotTables/pivotTable1.xml")
+        out.added[part] = pv.pivot_table(pivot, cache_id, source, axes).encode()
+        out.added[rels_part(part)] = _rels([("rId1", pv.CACHE_REL, cache)])
+        out.content_types[part] = pv.PIVOT_TABLE_TYPE
+        _add_rel(lambda name: b"", set(), out, sheet_part, pv.PIVOT_TABLE_REL, part)
+    rel_id = _free_id(ids)
+    out.caches.append((cache_id, rel_id))
+    return Rel(f'<Relationship Id="{rel_id}" Type="{pv.CACHE_REL}" Target="/{cache}"/>', {})
+
+
+def _rels(rels: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(f'<Relationship Id="{i}" Type="{kind}" Target="/{target}"/>' for i, kind, target in rels)
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+            f'http://schemas.openxmlformats.org/package/2006/relationships">{body}</Relationships>').encode()
+
+
+def _pivot_caches(xml: str, gone: set[str | None], added: list[tuple[int, str]]) -> str:
+    """The workbook's <pivotCaches>: without the caches left out, with ours added (made when missing)."""
+    found = re.search(r"<pivotCaches\b[^>]*?(?:/>|>(.*?)</pivotCaches>)", xml, re.S)
+    elements = [e for e in _PIVOT_CACHE.findall(found.group(1) or "") if not _gone(e, gone)] if found else []
+    elements += [f'<pivotCache cacheId="{cache_id}" xmlns:r="{DOC_REL_NS}" r:id="{rel}"/>' for cache_id, rel in added]
+    block = f"<pivotCaches>{''.join(elements)}</pivotCaches>" if elements else ""
+    if found:
+        return xml[:found.start()] + block + xml[found.end():]
+    return _insert_before(xml, _AFTER_NAMES[4:], block) if block else xml
+
+
+def _gone(element: str, gone: set[str | None]) -> bool:
+    """Whether a <pivotCache> element's relationship is one left out."""
+    rel = re.search(r'\b\w+:id="([^"]*)"', element)
+    return bool(rel and rel.group(1) in gone)
+
+
+class _Tail:
+    """A sheet's output stream that adds a <tablePart> at its end: the XML after </sheetData> is held until
+    `close` (the rows pass straight through)."""
+
+    def __init__(self, target: object, rel_id: str | None):
+        self.target = target
+        self.rel_id = rel_id
+        self.held = b""
+        self.holding = False
+
+    def write(self, data: bytes) -> int:
+        if self.rel_id is None:
+            return self.target.write(data)  # type: ignore[attr-defined]
+        self.held += data
+        if not self.holding:
+            at = self.held.find(b"</sheetData>")
+            if at >= 0:
+                self.holding = True
+                self.target.write(self.held[:at])  # type: ignore[attr-defined]
+                self.held = self.held[at:]
+            elif len(self.held) > 1 << 20:
+                self.target.write(self.held[:-16])  # type: ignore[attr-defined]
+                self.held = self.held[-16:]
+        return len(data)
+
+    def close(self) -> None:
+        if self.rel_id is None:
+            return
+        self.target.write(_with_table_part(self.held.decode("utf-8"), self.rel_id).encode())  # type: ignore
+
+
+def _with_table_part(tail: str, rel_id: str) -> str:
+    """The end of a sheet's XML with one more <tablePart> (its <tableParts> made before <extLst> when missing)."""
+    element = f'<tablePart xmlns:r="{DOC_REL_NS}" r:id="{rel_id}"/>'
+    found = re.search(r"<tableParts\b[^>]*?(?:/>|>(.*?)</tableParts>)", tail, re.S)
+    if found:
+        count = len(re.findall(r"<tablePart\b", found.group(1) or "")) + 1
+        block = f'<tableParts count="{count}">{found.group(1) or ""}{element}</tableParts>'
+        return tail[:found.start()] + block + tail[found.end():]
+    at = tail.find("<extLst") if "<extLst" in tail else tail.rindex("</worksheet>")
+    return tail[:at] + f'<tableParts count="1">{element}</tableParts>' + tail[at:]

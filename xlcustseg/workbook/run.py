@@ -39,8 +39,10 @@ from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
     COMMA,
+    MOVEMENT_COLUMNS,
     OURS_SUFFIX,
     OUTPUT_COLUMNS,
+    PREDICTED_COLUMNS,
     RECORD_MARK,
     REVENUE_VALUE,
     SETTINGS_HEADERS,
@@ -51,6 +53,7 @@ from xlcustseg.i18n import (
 )
 from xlcustseg.settings import OPTIONS, Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
+from xlcustseg.workbook.pivot_sheet import add_pivots
 from xlcustseg.workbook.port import ChartSpec, SheetData, WorkbookPort, column_letter
 from xlcustseg.workbook.quality_sheet import add_quality
 from xlcustseg.workbook.record import RecordingBook, Written
@@ -58,6 +61,10 @@ from xlcustseg.workbook.summary_sheet import DataColumns, fill_summary
 
 MOVED_WARNING = 0.20  # warn when a re-run moves more than this share of customers between tiers
 LAST_COLUMN = 16_384  # XFD, Excel's last column
+#: the keys of the columns other commands write beside ours (movement, learn): in the record, never class columns
+_OTHER_KEYS = frozenset(k for k, _zh, _en in (*MOVEMENT_COLUMNS, *PREDICTED_COLUMNS))
+#: notes on rows that leave the table (quality.left_out): written into the left-out row's own notes cell
+LEFT_OUT_REASONS = ("total_row", "excluded")
 _FORMATS = {"next_contact": "yyyy-mm-dd", "cadence": "0", "r": "0", "f": "0", "m": "0",
             "revenue_value": "#,##0.00"}
 
@@ -192,12 +199,14 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     step("write")
     log = RecordingBook(book)
     placed = (_write_customer_sheet(log, names["customers"], sheet, result, clusters) if result.kind == "orders"
-              else _write_columns(log, sheet, whole, data, result, clusters, found, notes))
+              else _write_columns(log, sheet, whole, data, result, clusters, found,
+                                  _joined(_left_out_notes(result), notes)))
     settings_sheet = _write_settings(log, settings, lang, names["settings"],
                                      _new_record(found, names, placed, sheet, result.kind))
     step("summary")
     summary_sheet = _summary(log, names["summary"], placed, result, clusters)
     add_quality(log, result, sheet, (data.first_row, data.first_col), placed)
+    add_pivots(log, result, placed, sheet, data.first_col)
     return RunReport(result, sheet, placed.sheet, settings_sheet, summary_sheet, MappingProxyType(dict(placed.columns)),
                      placed.first_row, placed.last_row, placed.moved_share, clusters, tuple(log.written),
                      tuple(log.charts), tuple(n for row in sorted(notes) for n in notes[row]))
@@ -290,7 +299,7 @@ def _new_record(found: Found, names: Mapping[str, str], placed: Placed, sheet: s
     old = found.record
     columns = dict(old.columns)
     if kind == "customers":
-        columns[sheet] = (placed.header_row, placed.columns)
+        columns[sheet] = (placed.header_row, {**_kept_columns(old, sheet, placed), **placed.columns})
     rows: list[list[Any]] = [["summary", names["summary"]]]
     if kind == "orders" or old.customers_sheet:
         rows.append(["customers", placed.sheet if kind == "orders" else old.customers_sheet])
@@ -298,9 +307,24 @@ def _new_record(found: Found, names: Mapping[str, str], placed: Placed, sheet: s
     if found.legacy:
         rows.append(["legacy", "yes"])
     for name, (header_row, cols) in columns.items():
-        rows.append(["columns", name, header_row,
-                     ", ".join(f"{k}={column_letter(c)}" for k, c in sorted(cols.items(), key=lambda kv: kv[1]))])
+        rows.append(["columns", name, header_row, _columns_text(cols)])
     return rows
+
+
+def _columns_text(columns: Mapping[str, int]) -> str:
+    """{'tier': 9, 'r': 10} → 'tier=I, r=J' (left to right), as the record keeps a sheet's columns."""
+    return ", ".join(f"{k}={column_letter(c)}" for k, c in sorted(columns.items(), key=lambda kv: kv[1]))
+
+
+def _kept_columns(record: Record, sheet: str, placed: Placed) -> dict[str, int]:
+    """The record's other columns on `sheet` (the movement columns, the learn command's): kept for the command
+    that wrote them, which checks their headers before it takes them again; none where the header row moved or
+    a column of this run now stands."""
+    header_row, columns = record.columns.get(sheet, (0, {}))
+    if header_row != placed.header_row:
+        return {}
+    taken = set(placed.columns.values())
+    return {k: c for k, c in columns.items() if k not in placed.columns and c not in taken}
 
 
 def settings_sheet(book: WorkbookPort) -> str | None:
@@ -347,6 +371,67 @@ def _remember(book: WorkbookPort, record: Record, kind: str, name: str) -> None:
         row += 1
     book.write_column(record.settings_sheet, data.first_row + row, data.first_col + j, [kind])
     book.write_column(record.settings_sheet, data.first_row + row, data.first_col + j + 1, [name])
+
+
+def claim_columns(book: WorkbookPort, sheet: str, header_row: int, last_row: int, keys: Sequence[tuple[str, str]],
+                  lang: str) -> tuple[dict[str, int], dict[str, str]]:
+    """Where another command's columns `keys` ((key, header), in order) go on `sheet` after a run, and the header
+    each takes; the columns are kept in the record on our settings sheet for the next run.
+
+    As the class columns (`_places`): ours again where the record has them and
+    their headers are still ours (in an earlier output: our block of these
+    headers in order); else the next free columns right of everything used over
+    rows header_row … last_row. A header a user column has gets OURS_SUFFIX. Our
+    customers sheet (order lines), rebuilt on every run, keeps no record of them.
+    """
+    found = _found(book)
+    own = sheet == found.record.customers_sheet
+    recorded = None if own else recorded_columns(found.record.columns, sheet, header_row, keys)
+    columns, headers = place_columns(book, sheet, header_row, last_row, keys, lang, recorded,
+                                     found.legacy or found.record.legacy)
+    if not own:
+        _remember_columns(book, found.record, sheet, header_row, columns)
+    return columns, headers
+
+
+def recorded_columns(columns: Mapping[str, tuple[int, Mapping[str, int]]], sheet: str, header_row: int,
+                     keys: Sequence[tuple[str, str]]) -> dict[str, int] | None:
+    """The columns a record has for `keys` on `sheet` under `header_row` (None: it has none of them)."""
+    row, recorded = columns.get(sheet, (0, {}))
+    wanted = {k for k, _ in keys}
+    found = {k: c for k, c in recorded.items() if k in wanted} if row == header_row else {}
+    return found or None
+
+
+def place_columns(book: WorkbookPort, sheet: str, header_row: int, last_row: int, keys: Sequence[tuple[str, str]],
+                  lang: str, recorded: Mapping[str, int] | None, legacy: bool) -> tuple[dict[str, int], dict[str, str]]:
+    """Each key's column and header on `sheet`: `recorded` (a record's columns for these keys) where still ours,
+    else (only in an earlier output: `legacy`) our block of these headers, else the next free columns (`_places`)."""
+    whole = book.read(sheet)
+    span = max(last_row - header_row, 0)
+    columns, headers, _ours = _places(book, sheet, whole, whole, header_row, span, keys, recorded, legacy, lang)
+    return columns, headers
+
+
+def _remember_columns(book: WorkbookPort, record: Record, sheet: str, header_row: int,
+                      columns: Mapping[str, int]) -> None:
+    """Add `columns` to the record's row for `sheet` on our settings sheet (a new row if it has none)."""
+    if not record.settings_sheet:
+        return
+    data = book.read(record.settings_sheet)
+    start = _record_start(data.rows)
+    if start is None:
+        return
+    i, j = start
+    row, merged = i + 1, dict(columns)
+    while row < len(data.rows) and _at(data.rows[row], j) is not None:
+        cells = data.rows[row][j:j + 4]
+        if cells[:2] == ["columns", sheet] and isinstance(_at(cells, 3), str):
+            merged = {**_parse_columns(cells[3]), **columns}
+            break
+        row += 1
+    book.write_block(record.settings_sheet, data.first_row + row, data.first_col + j,
+                     [["columns", sheet, header_row, _columns_text(merged)]])
 
 
 def _input_sheet(book: WorkbookPort, sheet: str | None, found: Found) -> str:
@@ -432,7 +517,8 @@ def _table(book: WorkbookPort, sheet: str, record: Record) -> tuple[SheetData, S
     if not data.rows or all(all(v is None or str(v).strip() == "" for v in r) for r in data.rows):
         raise WorkbookError(f"Sheet '{sheet}' is empty.")
     frame = pd.DataFrame(data.rows, dtype=object)
-    header_row, columns = record.columns.get(sheet, (0, {}))
+    header_row, recorded = record.columns.get(sheet, (0, {}))
+    columns = {k: c for k, c in recorded.items() if k not in _OTHER_KEYS}  # the other commands' are theirs to check
     header = whole.row_values(header_row)
     if all(_is_ours(key, _at(header, col - whole.first_col)) for key, col in columns.items()):  # not moved
         for col in columns.values():
@@ -498,6 +584,26 @@ def _cell_notes(whole: SheetData, data: SheetData, result: SegmentResult) -> dic
     return notes
 
 
+def _left_out_notes(result: SegmentResult) -> dict[int, list[str]]:
+    """The notes on rows left out of a customer table (total rows, excluded accounts), by the sheet row their cell
+    names: written into that row's own notes cell, the row's only output (it gets no classes)."""
+    notes = result.notes
+    if result.kind != "customers" or not len(notes):
+        return {}
+    left = notes.loc[notes["reason"].isin(LEFT_OUT_REASONS).to_numpy() & notes["row"].isna().to_numpy()]
+    rows = left["cell"].astype(str).str.extract(r"(\d+)$", expand=False).astype(int)
+    return {int(r): list(m) for r, m in left["message"].groupby(rows.to_numpy(), sort=True)}
+
+
+def _joined(*parts: Mapping[int, list[str]]) -> dict[int, list[str]]:
+    """Notes by sheet row from several sources, each row's in the order given."""
+    out: dict[int, list[str]] = {}
+    for part in parts:
+        for row, texts in part.items():
+            out.setdefault(row, []).extend(texts)
+    return out
+
+
 # ---------------------------------------------------------------- writing the class columns
 def _output_keys(lang: str, clustered: bool) -> list[tuple[str, str]]:
     """(output key, header) of every column we write beside the table, in order."""
@@ -517,7 +623,8 @@ def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: Sheet
     span = max([n_rows, *(r - header_row for r in notes)])  # a totals row below the data gets its note
     keys = _output_keys(result.language, clusters is not None)
     recorded = _recorded(found, sheet)
-    columns, headers, ours = _places(book, sheet, whole, data, header_row, span, keys, recorded, found.legacy)
+    columns, headers, ours = _places(book, sheet, whole, data, header_row, span, keys, recorded, found.legacy,
+                                     result.language)
     source = np.asarray(result.source_rows) - header_index - 1  # table row -> position under the header
     previous = _column_below(whole, header_row, n_rows, columns["tier"]) if "tier" in ours else None
     values = _column_values(result, clusters)
@@ -562,8 +669,8 @@ def _adjacent(by_column: dict[int, Any]) -> list[tuple[int, list[Any]]]:
 
 
 def _places(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, header_row: int, span: int,
-            keys: Sequence[tuple[str, str]], recorded: Mapping[str, int] | None,
-            legacy: bool) -> tuple[dict[str, int], dict[str, str], set[str]]:
+            keys: Sequence[tuple[str, str]], recorded: Mapping[str, int] | None, legacy: bool,
+            lang: str) -> tuple[dict[str, int], dict[str, str], set[str]]:
     """Each key's column and header, and the keys found again as ours.
 
     Ours: the columns the record names, when each header is still one of ours;
@@ -588,7 +695,7 @@ def _places(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, h
             next_col += 1
         columns[key], next_col = next_col, next_col + 1
     if max(columns.values()) > LAST_COLUMN:
-        raise WorkbookError(text("column_limit", "en", sheet=sheet, count=len(keys)))
+        raise WorkbookError(text("column_limit", lang, sheet=sheet, count=len(keys)))
     headers = {key: h + OURS_SUFFIX if _exact(h) in theirs else h for key, h in keys}
     return columns, headers, set(found)
 
@@ -627,7 +734,7 @@ def _is_ours(key: str, header: Any) -> bool:
     """The header one of ours for `key`: in either language, with or without OURS_SUFFIX."""
     if header is None:
         return False
-    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN):
+    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *MOVEMENT_COLUMNS, *PREDICTED_COLUMNS):
         if k == key:
             return _exact(header) in {_exact(h + s) for h in (zh, en) for s in ("", OURS_SUFFIX)}
     return False
