@@ -96,10 +96,24 @@ def _normalised_text(s: pd.Series) -> pd.Series:
     return pd.Series(clean.to_numpy()[codes], index=s.index, dtype=clean.dtype)
 
 
+#: types whose `==` with None is a plain False (so one comparison finds the None cells)
+_EQ_SAFE = frozenset({type(None), str, float, int, bool, _dt.datetime, pd.Timestamp})
+
+
 def cell_types(values: np.ndarray) -> tuple[np.ndarray, list[type]]:
-    """Each cell's type as a code into the distinct types (one pass over the cells, in C)."""
-    codes, distinct = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
-    return codes, list(distinct)
+    """Each cell's type as a code into the distinct types (one pass over the cells, in C).
+
+    A column of one type (Excel's common case), or of one type and None, is coded
+    without hashing a million type objects (a set of the types, then a comparison).
+    """
+    distinct = list(set(map(type, values)))
+    if len(distinct) <= 1:
+        return np.zeros(len(values), dtype=np.intp), distinct
+    if len(distinct) == 2 and type(None) in distinct and set(distinct) <= _EQ_SAFE:
+        distinct.sort(key=lambda t: t is type(None))  # the value's type first, None second
+        return np.equal(values, None).astype(np.intp), distinct
+    codes, found = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    return codes, list(found)
 
 
 def _kinds(s: pd.Series, types: tuple[np.ndarray, list[type]] | None = None) -> pd.Series:
