@@ -84,10 +84,8 @@ class _Table:
 
 def _read(columns: dict[str, np.ndarray], settings: Settings) -> _Table:
     """The columns (header → cells) read by `engine.prepare`, as `segment()` would read them."""
-    block = np.empty((len(next(iter(columns.values()))), len(columns)), dtype=object)
-    for j, cells in enumerate(columns.values()):
-        block[:, j] = cells
-    frame = pd.DataFrame(block, columns=list(columns), copy=False)  # one object block, as pandas would consolidate
+    frame = pd.DataFrame({h: pd.Series(cells, dtype=object, copy=False) for h, cells in columns.items()},
+                         copy=False)  # the cells as handed over: no type inference (the parsers read each form)
     prepared = prepare(frame, settings, None)
     row_of = np.full(len(frame), -1)
     row_of[np.asarray(prepared.source_rows, dtype=int)] = np.arange(prepared.customers.n)
