@@ -7,8 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xlcustseg.schemes._ranks import count_above, count_below
-
 RFM8 = {  # (R high, F high, M high) -> class
     (True, True, True): "important_value",
     (True, False, True): "important_development",
@@ -39,12 +37,42 @@ def rank_scores(values: pd.Series, bins: int, higher_is_better: bool) -> pd.Seri
     """score = 1 + floor(bins × w / n); w = customers strictly worse, n = customers with a value.
 
     Ties share a score; heavy ties never fail. For recency (days) pass
-    higher_is_better=False: more days is worse.
+    higher_is_better=False: more days is worse. The scores are given by
+    `rank_edges` alone: a value beats an edge or not.
     """
-    worse = count_below(values) if higher_is_better else count_above(values)
-    n = int((~np.isnan(worse)).sum())
-    score = 1 + (bins * worse) // max(n, 1)
-    return pd.Series(score, index=values.index).astype("Int64")
+    return binned_scores(values, rank_edges(values, bins, higher_is_better), higher_is_better, inclusive=False)
+
+
+def rank_edges(values: pd.Series, bins: int, higher_is_better: bool) -> np.ndarray:
+    """The bin edges of `rank_scores` in this column, ascending (as the threshold limits are).
+
+    score ≥ s ⇔ w ≥ k = ceil((s − 1) × n / bins) ⇔ the value is strictly better
+    than the k-th worst value, which is the edge: F/M score s when value >
+    edges[s − 2]; R (days) score s when days < edges[bins − s]. ±inf when no
+    customer needs beating (k = 0).
+    """
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    k = -((-np.arange(1, bins) * n) // bins)  # ceil, in integers
+    edges = np.full(bins - 1, -np.inf if higher_is_better else np.inf)
+    taken = k > 0
+    if taken.any():
+        at = k[taken] - 1 if higher_is_better else n - k[taken]  # the k-th smallest, or the k-th largest
+        edges[taken] = np.partition(x, at)[at]
+    return edges if higher_is_better else edges[::-1]
+
+
+def binned_scores(values: pd.Series, edges: Sequence[float], higher_is_better: bool, inclusive: bool) -> pd.Series:
+    """1 + the edges (ascending) a value passes: value ≥ edge (inclusive) or > edge; for lower-is-better
+    values (R days) value ≤ edge or < edge. NA where the value is missing."""
+    x = values.astype("float64").to_numpy()
+    e = np.asarray(edges, dtype=float)
+    if higher_is_better:
+        passed = np.searchsorted(e, x, side="right" if inclusive else "left")
+    else:
+        passed = len(e) - np.searchsorted(e, x, side="left" if inclusive else "right")
+    return pd.Series(1 + passed, index=values.index).astype("Int64").where(~np.isnan(x))
 
 
 def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_better: bool) -> pd.Series:
@@ -53,13 +81,7 @@ def threshold_scores(values: pd.Series, limits: Sequence[float], higher_is_bette
     R (days, higher_is_better=False): best score while days ≤ the first limit, e.g.
     ≤30 → 5, ≤90 → 4, ≤180 → 3, ≤365 → 2, older → 1.
     """
-    x = values.astype("float64").to_numpy()
-    edges = np.asarray(limits, dtype=float)
-    if higher_is_better:
-        score = 1 + np.searchsorted(edges, x, side="right")
-    else:
-        score = len(edges) + 1 - np.searchsorted(edges, x, side="left")
-    return pd.Series(score, index=values.index).astype("Int64").where(~np.isnan(x))
+    return binned_scores(values, limits, higher_is_better, inclusive=True)
 
 
 def rfm_codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
@@ -71,21 +93,38 @@ def rfm_codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
     return pd.Series(text, index=r.index, dtype=object).where(ok)
 
 
-def _high(score: pd.Series, raw: pd.Series, rule: str, lower_is_better: bool) -> pd.Series:
+def high_centres(r: pd.Series, f: pd.Series, m: pd.Series, high_rule: str,
+                 raws: Sequence[pd.Series | None] = (None, None, None)) -> tuple[float, ...]:
+    """What High means in rfm8/rfm4, for R, F and M, over the customers with all three scores.
+
+    score_mean: the mean score (High: score ≥ it); value_mean / value_median: the
+    raw value's mean / median (High: R days ≤ it, F and M ≥ it).
+    """
+    ok = r.notna() & f.notna() & m.notna()
+    if high_rule == "score_mean":
+        return tuple(float(s[ok].astype(float).mean()) for s in (r, f, m))
+    kept = [s[ok] for s in raws if s is not None]
+    if len(kept) < 3:
+        raise ValueError(f"high_rule {high_rule!r} needs the raw recency, frequency and monetary values")
+    return tuple(float(s.mean() if high_rule == "value_mean" else s.median()) for s in kept)
+
+
+def _high(score: pd.Series, raw: pd.Series | None, rule: str, centre: float, lower_is_better: bool) -> pd.Series:
     if rule == "score_mean":
-        return score >= score.mean()
-    centre = raw.mean() if rule == "value_mean" else raw.median()
+        return score >= centre
     return raw <= centre if lower_is_better else raw >= centre
 
 
 def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str,
                 high_rule: str, recency_days: pd.Series | None = None,
-                frequency: pd.Series | None = None, monetary: pd.Series | None = None) -> pd.Series:
+                frequency: pd.Series | None = None, monetary: pd.Series | None = None,
+                centres: Sequence[float] | None = None) -> pd.Series:
     """Class key per customer under `mapping` (rfm8, rfm4 or rfm10); NA without all scores.
 
     rfm8: a dimension is High when its score ≥ the mean of that score over the
     scored customers (or, with high_rule value_mean/value_median, when the raw
-    value beats its mean/median; fewer days is better for R).
+    value beats its mean/median; fewer days is better for R): `high_centres`,
+    unless given as `centres`.
     """
     ok = r.notna() & f.notna() & m.notna()
     if mapping == "rfm10":
@@ -95,12 +134,11 @@ def rfm_classes(r: pd.Series, f: pd.Series, m: pd.Series, *, mapping: str,
         return pd.Series(grid[rows - 1, cols], index=r.index, dtype=object).where(ok)
     rs, fs, ms = r[ok].astype(float), f[ok].astype(float), m[ok].astype(float)
     raws = [s[ok] if s is not None else None for s in (recency_days, frequency, monetary)]
-    if high_rule != "score_mean" and any(s is None for s in raws):
-        raise ValueError(f"high_rule {high_rule!r} needs the raw recency, frequency and monetary values")
+    centres = high_centres(r, f, m, high_rule, (recency_days, frequency, monetary)) if centres is None else centres
     highs = [
-        _high(rs, raws[0], high_rule, lower_is_better=True),
-        _high(fs, raws[1], high_rule, lower_is_better=False),
-        _high(ms, raws[2], high_rule, lower_is_better=False),
+        _high(rs, raws[0], high_rule, centres[0], lower_is_better=True),
+        _high(fs, raws[1], high_rule, centres[1], lower_is_better=False),
+        _high(ms, raws[2], high_rule, centres[2], lower_is_better=False),
     ]
     if mapping not in ("rfm8", "rfm4"):
         raise ValueError(f"unknown RFM map {mapping!r}")
