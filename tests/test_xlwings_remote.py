@@ -15,6 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlwings as xw
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils import column_index_from_string
 
 from xlcustseg import main
@@ -256,3 +258,22 @@ def test_the_remote_engines_do_not_tell_where_merged_cells_are():
         with pytest.raises(NotImplementedError):
             getattr(remote.sheets["Data"].range("A1:C1"), read)
     assert XlwingsBook(remote).merged_ranges("Data") == []
+
+
+@given(st.sets(st.tuples(st.integers(1, 12), st.integers(1, 8)), max_size=60))
+def test_rectangles_cover_exactly_the_cells(cells):
+    boxes = remote_styles.rectangles(cells)
+    covered = [(r, c) for r0, c0, r1, c1 in boxes for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+    assert sorted(covered) == sorted(cells)  # every cell once: no gap, no overlap, nothing more
+    runs = {(r, c) for r, c in cells if (r, c - 1) not in cells}
+    assert len(boxes) <= len(runs)
+
+
+def test_a_plain_sheet_has_no_styles_to_send():
+    ws = openpyxl.Workbook().active
+    ws["B2"] = "text"
+    assert remote_styles.template_styles(ws) == []
+    ws["B2"].font = openpyxl.styles.Font(bold=True)
+    ws.sheet_view.showGridLines = False
+    assert [(s.kind, s.value, s.boxes) for s in remote_styles.template_styles(ws)] == \
+        [("bold", True, ((2, 2, 2, 2),)), ("gridlines", False, ())]

@@ -86,7 +86,7 @@ def template_styles(ws: Worksheet) -> list[Style]:
         if dim.customHeight and dim.ht is not None:
             heights.setdefault(float(dim.ht), set()).add((index, 1))
     styles += [Style("height", h, tuple(rectangles(rows))) for h, rows in heights.items()]
-    if not ws.sheet_view.showGridLines:
+    if ws.sheet_view.showGridLines is False:  # None: the default, shown
         styles.append(Style("gridlines", False, ()))
     return styles
 
