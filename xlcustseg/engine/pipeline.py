@@ -13,11 +13,13 @@ from typing import Any
 import pandas as pd
 
 from xlcustseg.engine import steps
+from xlcustseg.engine.explain import cut_points, why_texts
 from xlcustseg.engine.lifetime import lifetime
 from xlcustseg.engine.output import all_notes, all_warnings, classes_frame, output_table
 from xlcustseg.engine.prepare import prepare
 from xlcustseg.engine.result import SegmentResult
 from xlcustseg.engine.summary import build_summary
+from xlcustseg.i18n import WHY_COLUMN, pick
 from xlcustseg.settings import Settings
 
 
@@ -51,9 +53,13 @@ def segment(table: pd.DataFrame, settings: Settings | Mapping[str, Any] | None =
     done = (tiers, rfm, lifecycle, quadrants, man, followup, scorecard, customer_type, personality, strategy, clv)
     notes = all_notes(prepared, done)
     classes = classes_frame(c, done, notes)
+    cuts = cut_points(settings, tiers, rfm, lifecycle, 0 if c.revenue is None else int(c.revenue.notna().sum()))
+    table = output_table(prepared, classes, rfm.rfm_map, customer_type.scheme, settings)
+    if settings["output.why"]:  # the 分层依据 / Why column, last
+        table[pick(WHY_COLUMN[1:], c.language)] = why_texts(classes, cuts, c.language, settings).to_numpy()
     return SegmentResult(
-        table=output_table(prepared, classes, rfm.rfm_map, customer_type.scheme, settings), classes=classes,
+        table=table, classes=classes,
         notes=notes, summary=build_summary(classes, rfm.rfm_map, settings, c.language),
         warnings=all_warnings(done, notes), language=c.language, kind=prepared.kind, as_of=c.as_of,
         layout=prepared.layout, source_rows=prepared.source_rows, rfm_map=rfm.rfm_map,
-        secondary=strategy.secondary, settings=settings, clv=clv.report)
+        secondary=strategy.secondary, settings=settings, clv=clv.report, cuts=cuts)

@@ -70,6 +70,37 @@ class Summary:
 
 
 @dataclass(frozen=True, eq=False)
+class CutPoints:
+    """The cut points this run classed by, taken from the rules that classed (issue #12: "show the rule's numbers").
+
+    tier_basis, tier_letters, tier_cutoffs: the tier rule as set (shares of
+      customers, shares of revenue, or amounts); tier_lows: the lowest revenue of
+      each tier but the last, best first — revenue ≥ tier_lows[i] (and > 0) is
+      tier i or better; inf where a tier takes nobody. customers: with a revenue.
+    rfm_method: rank or threshold; rfm_edges: R, F, M edges, ascending (None: no
+      RFM) — rank: beaten strictly (F/M > edge, R days < edge), threshold:
+      reached (F/M ≥ limit, R days ≤ limit); F/M score s needs edges[s − 2], R
+      score s needs edges[bins − s]. rfm_map, high_rule and rfm_centres (rfm8/rfm4:
+      High is score ≥ centre, or R days ≤ / F, M ≥ centre for the value rules).
+    lifecycle_days: new, active, dormant day limits (None: no lifecycle).
+    """
+
+    tier_basis: str
+    tier_letters: tuple[str, ...]
+    tier_cutoffs: tuple[float, ...]
+    tier_lows: tuple[float, ...] | None
+    customers: int
+    rfm_method: str
+    rfm_bins: int
+    rfm_monetary: str
+    rfm_edges: tuple[tuple[float, ...], ...] | None
+    rfm_map: str
+    high_rule: str
+    rfm_centres: tuple[float, ...] | None
+    lifecycle_days: tuple[int, int, int] | None
+
+
+@dataclass(frozen=True, eq=False)
 class SegmentResult:
     """What `segment()` returns.
 
@@ -87,6 +118,7 @@ class SegmentResult:
     secondary: the class the strategy text combines with the tier.
     clv: the CLV models' parameters, standard errors and calibration table
       (engine.lifetime.ClvReport), or None (clv.enabled is no, or no fit).
+    cuts: the cut points the tiers, RFM scores and lifecycle stages were given by (CutPoints).
     """
 
     table: pd.DataFrame = CopiedFrame()
@@ -103,6 +135,7 @@ class SegmentResult:
     secondary: SecondaryClass
     settings: Settings = field(repr=False)
     clv: Any = field(default=None, repr=False)  # engine.lifetime.ClvReport when clv.enabled and the fits worked
+    cuts: CutPoints | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         rows = np.array(self.source_rows, copy=True)

@@ -52,15 +52,17 @@ class Tiers(Step):
     """Each customer's value tier: A/B/C, or VIP/A/B/C/D."""
 
     tier: pd.Series
+    lows: np.ndarray | None = None  # the lowest revenue of each tier but the last: what classed them
 
 
 def tiers(c: Customers, settings: Settings) -> Tiers:
     """Value tiers (ABC / VIP–D) from revenue; a negative revenue is noted."""
     if c.revenue is None:
         return Tiers(_blank(c), warnings=_warn("no_revenue", c))
+    lows = schemes.tier_lows(c.revenue, basis=settings["tier.basis"], cutoffs=settings.tier_cutoffs())
     tier = schemes.value_tiers(c.revenue, basis=settings["tier.basis"], cutoffs=settings.tier_cutoffs(),
-                               letters=settings.tier_letters())
-    return Tiers(tier, notes=revenue_notes(c))
+                               letters=settings.tier_letters(), lows=lows)
+    return Tiers(tier, lows, notes=revenue_notes(c))
 
 
 def revenue_notes(c: Customers) -> tuple[pd.DataFrame, ...]:
@@ -99,6 +101,8 @@ class Rfm(Step):
     frequency: pd.Series | None
     monetary: pd.Series | None
     rfm_map: str
+    edges: tuple[np.ndarray, ...] | None = None  # R, F, M bin edges that scored them (ascending)
+    centres: tuple[float, ...] | None = None  # rfm8/rfm4: what High means for R, F, M
 
 
 def rfm_map(settings: Settings, lang: str) -> str:
@@ -117,18 +121,30 @@ def rfm(c: Customers, settings: Settings) -> Rfm:
     orders = c.column("orders")
     monetary = c.revenue / orders.where(orders > 0) if settings["rfm.monetary"] == "average" else c.revenue
     r_raw, f_raw, m_raw = (s.where(bought) for s in (c.recency, orders, monetary))
-    r, f, m = _scores(r_raw, f_raw, m_raw, settings)
+    edges = _edges(r_raw, f_raw, m_raw, settings)
+    r, f, m = _scores(r_raw, f_raw, m_raw, settings, edges)
+    centres = None if mapping == "rfm10" else schemes.high_centres(r, f, m, settings["rfm.high_rule"],
+                                                                  (r_raw, f_raw, m_raw))
     classes = schemes.rfm_classes(r, f, m, mapping=mapping, high_rule=settings["rfm.high_rule"],
-                                  recency_days=r_raw, frequency=f_raw, monetary=m_raw)
-    return Rfm(r, f, m, schemes.rfm_codes(r, f, m), classes, f_raw, m_raw, mapping, notes=_rfm_notes(c, bought))
+                                  recency_days=r_raw, frequency=f_raw, monetary=m_raw, centres=centres)
+    return Rfm(r, f, m, schemes.rfm_codes(r, f, m), classes, f_raw, m_raw, mapping, edges, centres,
+               notes=_rfm_notes(c, bought))
 
 
-def _scores(r_raw: pd.Series, f_raw: pd.Series, m_raw: pd.Series, settings: Settings) -> list[pd.Series]:
-    bins = settings["rfm.bins"]
-    raws = ((r_raw, "r", False), (f_raw, "f", True), (m_raw, "m", True))
+def _edges(r_raw: pd.Series, f_raw: pd.Series, m_raw: pd.Series, settings: Settings) -> tuple[np.ndarray, ...]:
+    """The R, F, M bin edges (ascending): this run's rank edges, or the threshold limits."""
     if settings["rfm.method"] == "rank":
-        return [schemes.rank_scores(raw, bins, higher_is_better=up) for raw, _, up in raws]
-    return [schemes.threshold_scores(raw, settings[f"rfm.{x}_thresholds"], higher_is_better=up) for raw, x, up in raws]
+        return tuple(schemes.rank_edges(raw, settings["rfm.bins"], higher_is_better=up)
+                     for raw, up in ((r_raw, False), (f_raw, True), (m_raw, True)))
+    return tuple(np.asarray(settings[f"rfm.{x}_thresholds"], dtype=float) for x in "rfm")
+
+
+def _scores(r_raw: pd.Series, f_raw: pd.Series, m_raw: pd.Series, settings: Settings,
+            edges: tuple[np.ndarray, ...]) -> list[pd.Series]:
+    """R, F, M scores by their edges: rank edges are beaten strictly, threshold limits reached."""
+    inclusive = settings["rfm.method"] == "threshold"
+    return [schemes.binned_scores(raw, e, up, inclusive)
+            for raw, e, up in zip((r_raw, f_raw, m_raw), edges, (False, True, True), strict=True)]
 
 
 def _rfm_notes(c: Customers, bought: np.ndarray) -> tuple[pd.DataFrame, ...]:

@@ -14,13 +14,22 @@ from xlcustseg.schemes.man import man_actions, man_codes, man_grades, need_flags
 from xlcustseg.schemes.movement import tier_changes
 from xlcustseg.schemes.nature import customer_nature
 from xlcustseg.schemes.quadrant import is_high, quadrants, without_revenue
-from xlcustseg.schemes.rfm import rank_scores, rfm_classes, rfm_codes, threshold_scores
+from xlcustseg.schemes.rfm import (
+    binned_scores,
+    high_centres,
+    rank_edges,
+    rank_scores,
+    rfm_classes,
+    rfm_codes,
+    threshold_scores,
+)
 from xlcustseg.schemes.scorecard import percentile_rank, score_grades, weighted_score
-from xlcustseg.schemes.tiers import value_tiers
+from xlcustseg.schemes.tiers import tier_lows, value_tiers
 
 __all__ = [
-    "behaviour_types", "customer_nature", "followup_grades", "is_high", "lifecycle_stages",
-    "man_actions", "man_codes", "man_grades", "need_flags", "next_followup", "percentile_rank",
-    "personality_keys", "purchase_on_record", "quadrants", "rank_scores", "rfm_classes", "rfm_codes", "score_grades",
-    "suggested_grades", "threshold_scores", "tier_changes", "value_tiers", "weighted_score", "without_revenue",
+    "behaviour_types", "binned_scores", "customer_nature", "followup_grades", "high_centres", "is_high",
+    "lifecycle_stages", "man_actions", "man_codes", "man_grades", "need_flags", "next_followup", "percentile_rank",
+    "personality_keys", "purchase_on_record", "quadrants", "rank_edges", "rank_scores", "rfm_classes", "rfm_codes",
+    "score_grades", "suggested_grades", "threshold_scores", "tier_changes", "tier_lows", "value_tiers",
+    "weighted_score", "without_revenue",
 ]

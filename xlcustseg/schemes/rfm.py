@@ -94,7 +94,7 @@ def rfm_codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
 
 
 def high_centres(r: pd.Series, f: pd.Series, m: pd.Series, high_rule: str,
-                 raws: Sequence[pd.Series | None] = (None, None, None)) -> tuple[float, ...]:
+                 raws: Sequence[pd.Series | None] | None = None) -> tuple[float, ...]:
     """What High means in rfm8/rfm4, for R, F and M, over the customers with all three scores.
 
     score_mean: the mean score (High: score ≥ it); value_mean / value_median: the
@@ -103,7 +103,7 @@ def high_centres(r: pd.Series, f: pd.Series, m: pd.Series, high_rule: str,
     ok = r.notna() & f.notna() & m.notna()
     if high_rule == "score_mean":
         return tuple(float(s[ok].astype(float).mean()) for s in (r, f, m))
-    kept = [s[ok] for s in raws if s is not None]
+    kept = [s[ok] for s in raws or () if s is not None]
     if len(kept) < 3:
         raise ValueError(f"high_rule {high_rule!r} needs the raw recency, frequency and monetary values")
     return tuple(float(s.mean() if high_rule == "value_mean" else s.median()) for s in kept)

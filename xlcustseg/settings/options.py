@@ -78,6 +78,7 @@ _OPTIONS: list[Option] = [
     Option("clv.discount_rate", 0.10, readers.number(0), "CLV: annual discount rate of the predicted value (0.10 = 10% a year)"),
     Option("movement.previous", "", readers.text, "Compare with an earlier snapshot: a sheet of this workbook (e.g. last quarter's customer sheet, or 客户分层 / Customers to compare with the previous run) or a workbook file; adds 上期等级 / Previous Tier, 上期RFM分群 / Previous RFM Class, 等级变动 / Tier Change and the 迁移矩阵 / Movement sheet"),
     Option("movement.compare_as_of", "", readers.date_or_blank, "Order lines: compare with the same orders as of this earlier date (only orders up to it); blank: no comparison"),
+    Option("output.why", "no", readers.yes_no, "Add a 分层依据 / Why column: for each row, the cut points that put it in its tier, R/F/M scores and lifecycle stage (the summary's 分层依据 / Cut points block lists them all)"),
     Option("strategy.secondary", "rfm", readers.choice("rfm", "lifecycle"), "The class combined with the tier in the strategy text"),
     Option("total_row.labels", "合计, 总计, 小计, Total, Grand Total, Subtotal", readers.words, "A row whose customer id or name is one of these (case, width and spaces ignored) is a total row: left out of the segmentation, with a note"),
     Option("quality.exclude", "", readers.words, "Accounts to leave out (internal, test): customer ids or names, comma-separated; their rows get no classes and a note, and the 数据质量 / Data quality sheet counts them"),
