@@ -35,6 +35,7 @@ import pandas as pd
 
 from xlcustseg.cells import cell_name
 from xlcustseg.engine import SegmentationError, SegmentResult, segment
+from xlcustseg.engine.explain import cut_rows
 from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     CLUSTER_COLUMN,
@@ -47,6 +48,7 @@ from xlcustseg.i18n import (
     REVENUE_VALUE,
     SETTINGS_HEADERS,
     SHEETS,
+    WHY_COLUMN,
     pick,
     sheet_name,
     text,
@@ -202,7 +204,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
               else _write_columns(log, sheet, whole, data, result, clusters, found,
                                   _joined(_left_out_notes(result), notes)))
     settings_sheet = _write_settings(log, settings, lang, names["settings"],
-                                     _new_record(found, names, placed, sheet, result.kind))
+                                     _new_record(found, names, placed, sheet, result.kind), cut_rows(result))
     step("summary")
     summary_sheet = _summary(log, names["summary"], placed, result, clusters)
     add_quality(log, result, sheet, (data.first_row, data.first_col), placed)
@@ -605,12 +607,14 @@ def _joined(*parts: Mapping[int, list[str]]) -> dict[int, list[str]]:
 
 
 # ---------------------------------------------------------------- writing the class columns
-def _output_keys(lang: str, clustered: bool) -> list[tuple[str, str]]:
-    """(output key, header) of every column we write beside the table, in order."""
+def _output_keys(lang: str, clustered: bool, why: bool = False) -> list[tuple[str, str]]:
+    """(output key, header) of every column we write beside the table, in order (the Why column last)."""
     keys = [(k, pick((zh, en), lang)) for k, zh, en in OUTPUT_COLUMNS]
     keys.append((REVENUE_VALUE[0], pick(REVENUE_VALUE[1:], lang)))
     if clustered:
         keys.append((CLUSTER_COLUMN[0], pick(CLUSTER_COLUMN[1:], lang)))
+    if why:  # setting output.why: the result's table has it
+        keys.append((WHY_COLUMN[0], pick(WHY_COLUMN[1:], lang)))
     return keys
 
 
@@ -621,7 +625,7 @@ def _write_columns(book: WorkbookPort, sheet: str, whole: SheetData, data: Sheet
     header_row = data.first_row + header_index
     n_rows = len(data.rows) - header_index - 1
     span = max([n_rows, *(r - header_row for r in notes)])  # a totals row below the data gets its note
-    keys = _output_keys(result.language, clusters is not None)
+    keys = _output_keys(result.language, clusters is not None, pick(WHY_COLUMN[1:], result.language) in result.table)
     recorded = _recorded(found, sheet)
     columns, headers, ours = _places(book, sheet, whole, data, header_row, span, keys, recorded, found.legacy,
                                      result.language)
@@ -734,7 +738,8 @@ def _is_ours(key: str, header: Any) -> bool:
     """The header one of ours for `key`: in either language, with or without OURS_SUFFIX."""
     if header is None:
         return False
-    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *MOVEMENT_COLUMNS, *PREDICTED_COLUMNS):
+    for k, zh, en in (*OUTPUT_COLUMNS, REVENUE_VALUE, CLUSTER_COLUMN, *MOVEMENT_COLUMNS, *PREDICTED_COLUMNS,
+                      WHY_COLUMN):
         if k == key:
             return _exact(header) in {_exact(h + s) for h in (zh, en) for s in ("", OURS_SUFFIX)}
     return False
@@ -750,7 +755,7 @@ def _column_values(result: SegmentResult, clusters: Clusters | None) -> dict[str
     """Each output key's values, one per customer (object arrays; `write_column` converts them)."""
     table, classes = result.table, result.classes
     values = {key: table[header].to_numpy(dtype=object)
-              for key, header in _output_keys(result.language, False) if header in table.columns}
+              for key, header in _output_keys(result.language, False, True) if header in table.columns}
     revenue = classes["revenue"] if "revenue" in classes else pd.Series(np.nan, index=table.index)
     values["revenue_value"] = revenue.to_numpy(dtype=object)
     if clusters is not None:
@@ -792,8 +797,9 @@ def _write_customer_sheet(book: WorkbookPort, name: str, sheet: str, result: Seg
 
 
 def _write_settings(book: WorkbookPort, settings: Settings, lang: str, name: str,
-                    record: Sequence[Sequence[Any]]) -> str:
-    """The settings sheet `name`, rebuilt with every setting's value as text, and our record right of it."""
+                    record: Sequence[Sequence[Any]], cuts: Sequence[Sequence[Any]] = ()) -> str:
+    """The settings sheet `name`, rebuilt with every setting's value as text, our record right of it, and right
+    of that the run's cut points (engine.explain.cut_rows)."""
     book.replace_sheet(name)
     table = settings.to_table(lang, descriptions=True)
     for j, column in enumerate(table.columns):  # column by column: values stay text, never formulas
@@ -802,6 +808,8 @@ def _write_settings(book: WorkbookPort, settings: Settings, lang: str, name: str
     rows = [[RECORD_MARK, text("record_title", lang)], *record]
     for j in range(max(len(r) for r in rows)):
         book.write_column(name, 1, start + j, [r[j] if j < len(r) else None for r in rows])
+    for j in range(max((len(r) for r in cuts), default=0)):  # past the record's four columns and a blank one
+        book.write_column(name, 1, start + 5 + j, [r[j] if j < len(r) else None for r in cuts])
     return name
 
 
