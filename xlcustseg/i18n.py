@@ -449,3 +449,51 @@ EXPLAIN: dict[str, Pair] = {
     "ambiguous": ("“{who}”对应 {count} 位客户（{matches}）：请用客户编号。",
                   "'{who}' matches {count} customers ({matches}): give the customer id."),
 }
+
+
+# ---------------------------------------------------------------- the rule's numbers (engine/explain.py, issue #12)
+#: the optional column saying why a row is in its classes (setting output.why)
+WHY_COLUMN = ("why", "分层依据", "Why")
+#: the cut-points block on the summary and settings sheets, the Why column and `segment --explain`
+EXPLAIN: dict[str, Pair] = {
+    "title": ("分层依据（本次运行的分界值）", "Cut points (the numbers this run classed by)"),
+    "header": ("方案|类别|规则|分界值", "Scheme|Class|Rule|Cut point"),
+    "tier": ("客户等级", "Tier"),
+    "revenue": ("销售额", "revenue"),
+    "r": ("最近购买天数", "days since last purchase"),
+    "first_days": ("首次购买天数", "days since first purchase"),
+    "f": ("订单数", "orders"),
+    "m_total": ("销售额", "revenue"),
+    "m_average": ("平均订单金额", "average order"),
+    "tier_low": ("销售额 ≥ {low}", "revenue ≥ {low}"),
+    "tier_count": ("销售额前 {share} 的客户，本次 {k} 位", "top {share} of customers, {k} this run"),
+    "tier_share": ("累计贡献前 {share} 的销售额", "customers bringing the first {share} of revenue"),
+    "tier_empty": ("本次无客户", "nobody this run"),
+    "tier_rest": ("销售额 < {low}", "revenue < {low}"),
+    "tier_rest_all": ("其余", "the rest"),
+    "tier_not_positive": ("销售额 ≤ 0，归入最低等级", "revenue ≤ 0: the lowest tier"),
+    "rank_rule": ("按客户排名：每档约 {share}", "by rank: about {share} of customers each"),
+    "threshold_rule": ("固定分界值（设置 rfm.{dim}_thresholds）", "fixed limits (setting rfm.{dim}_thresholds)"),
+    "all": ("全部", "all"),
+    "high": ("高", "high"),
+    "low": ("低", "low"),
+    "high_score": ("{dim}分 ≥ {centre}（平均分）", "{dim} score ≥ {centre} (mean score)"),
+    "high_value_mean": ("{what} {op} {centre}（平均值）", "{what} {op} {centre} (mean)"),
+    "high_value_median": ("{what} {op} {centre}（中位数）", "{what} {op} {centre} (median)"),
+    "rfm_high": ("RFM分群：{dim} 高", "RFM class: {dim} high"),
+    "rfm_side": ("{dim}{side}：{value} {op} {centre}", "{dim} {side}: {value} {op} {centre}"),
+    "rfm10": ("RFM分群：由 R 分与 F 分查表（rfm10）", "RFM class: looked up from the R and F scores (rfm10)"),
+    "lifecycle": ("生命周期", "Lifecycle"),
+    "prospect": ("无购买记录", "no purchase on record"),
+    "new": ("首次购买天数 ≤ {new}", "days since first purchase ≤ {new}"),
+    "active": ("最近购买天数 ≤ {active}", "days since last purchase ≤ {active}"),
+    "dormant": ("{active} < 最近购买天数 ≤ {dormant}", "{active} < days since last purchase ≤ {dormant}"),
+    "churned": ("最近购买天数 > {dormant}", "days since last purchase > {dormant}"),
+    "customer": ("客户 {who}", "Customer {who}"),
+    "value": ("{what} = {value}", "{what} = {value}"),
+    "missing": ("缺少所需的值", "the values it needs are missing"),
+    "not_found": ("找不到客户“{who}”：没有客户编号或名称与之相同。",
+                  "No customer '{who}': no customer id or name is that."),
+    "ambiguous": ("“{who}”对应 {count} 位客户（{matches}）：请用客户编号。",
+                  "'{who}' matches {count} customers ({matches}): give the customer id."),
+}

@@ -191,7 +191,8 @@ def cut_rows(result: SegmentResult) -> list[list[Any]]:
             edges = cuts.rfm_edges["rfm".index(dim)]
             for s in range(cuts.rfm_bins, 0, -1):
                 edge = None if s == 1 else edges[cuts.rfm_bins - s] if dim == "r" else edges[s - 2]
-                rows.append([f"{dim.upper()} ({rule})", f"{dim.upper()}{s}", texts[s - 1],
+                rows.append([f"{dim.upper()}（{rule}）" if lang == "zh" else f"{dim.upper()} ({rule})",
+                             f"{dim.upper()}{s}", texts[s - 1],
                              edge if edge is not None and math.isfinite(edge) else None])
         for dim, (rule, centre) in zip("RFM", high_texts(cuts, lang), strict=False):
             rows.append([cuts.rfm_map, say("rfm_high", lang, dim=dim), rule, centre])

@@ -91,6 +91,17 @@ def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, dat
         curve_row, curve_col = anchors["xcs_curve"]
         at = anchors.get("xcs_clv", (anchors.get("xcs_clusters", (curve_row + 24, curve_col))[0] + 14, curve_col))
         _clv(book, sheet_name, at, result.clv, lang)
+    _cut_points(book, sheet_name, anchors.get("xcs_cuts", (anchors["xcs_title"][0], anchors["xcs_curve"][1] + 3)),
+                result)
+
+
+def _cut_points(book, sheet, at, result: SegmentResult) -> None:
+    """The 分层依据 / Cut points block (optional anchor xcs_cuts, else right of the Pareto curve's data): the
+    tier amounts, R/F/M edges, rfm8 High centres and lifecycle day limits this run classed by, as static values
+    (engine.explain.cut_rows: the settings sheet shows the same)."""
+    from xlcustseg.engine.explain import cut_rows
+
+    book.write_block(sheet, at[0], at[1], cut_rows(result), [None, None, None, MONEY])
 
 
 def _clv(book, sheet, at, report, lang: str) -> None:
