@@ -2,6 +2,7 @@
 
     xlcustseg segment INPUT [-o OUTPUT] [--sheet NAME] [--as-of DATE] [--lang zh|en]
                             [--settings FILE] [--in-place] [--previous OLD.xlsx | --compare-as-of DATE]
+                            [--explain ID]
 
 Every failure the user can cause ends in one sentence on stderr and exit code
 1 (2 for wrong arguments); never a traceback.
@@ -98,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     seg.add_argument("--engine", choices=("duckdb", "spark", "pandas"),
                      help="order lines in a .parquet/.csv/.csv.gz file: the engine (default: duckdb when "
                           "installed); see docs/engines.md")
+    seg.add_argument("--explain", metavar="ID",
+                     help="print why the customer with this id (or name) is in its classes: the values and the "
+                          "cut points that put it there; writes no file")
     seg.set_defaults(run=_segment)
 
     clu = commands.add_parser("cluster", help="segment and add self-describing clusters (K-means on R, F, M)",
@@ -349,8 +353,28 @@ def _segment_file(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    """--explain ID: segment the workbook as `segment` does and print why one customer is in its classes;
+    nothing is written."""
+    from xlcustseg.engine.explain import NoSuchCustomer
+    from xlcustseg.workbook.explaining import explain_customer
+    from xlcustseg.workbook.files import open_book
+    from xlcustseg.workbook.run import WorkbookError
+
+    overrides = {**_overrides(args), **getattr(args, "extra", {})}
+    try:
+        book, _ = open_book(Path(args.input))
+        print(explain_customer(book, overrides, args.sheet, args.explain))
+    except (WorkbookError, NoSuchCustomer) as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
 def _segment(args: argparse.Namespace) -> int:
     from xlcustseg.engines.command import wants_engine
+
+    if getattr(args, "explain", None) is not None:
+        return _explain(args)
 
     if wants_engine(args.input, getattr(args, "engine", None)) and not getattr(args, "extra", None):
         return _segment_file(args)

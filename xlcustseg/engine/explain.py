@@ -232,9 +232,13 @@ def why_texts(classes: pd.DataFrame, cuts: CutPoints | None, lang: str, settings
 
 
 # ---------------------------------------------------------------- one customer
+class NoSuchCustomer(ValueError):
+    """No customer, or several, answer to the id or name asked for; the message says so in one sentence."""
+
+
 def find_customer(result: SegmentResult, ids: pd.Series, names: pd.Series | None, who: str) -> int:
-    """The row of the customer whose id (else name) is `who`, compared as text, trimmed; ValueError with one
-    sentence when none or several match."""
+    """The row of the customer whose id (else name) is `who`, compared as text, trimmed; NoSuchCustomer (one
+    sentence) when none or several match."""
     wanted = str(who).strip()
 
     def same(values: pd.Series | None) -> np.ndarray:
@@ -249,9 +253,10 @@ def find_customer(result: SegmentResult, ids: pd.Series, names: pd.Series | None
         if len(rows) == 1:
             return int(rows[0])
         if len(rows) > 1:
-            shown = ", ".join(_as_text(v) for v in (ids.iloc[rows[:5]] if ids is not None else rows[:5]))
-            raise ValueError(say("ambiguous", lang, who=wanted, count=len(rows), matches=shown))
-    raise ValueError(say("not_found", lang, who=wanted))
+            shown = ", ".join(_as_text(v) for v in (ids.iloc[rows[:5]] if ids is not None else rows[:5] + 1))
+            shown += ", …" if len(rows) > 5 else ""
+            raise NoSuchCustomer(say("ambiguous", lang, who=wanted, count=len(rows), matches=shown))
+    raise NoSuchCustomer(say("not_found", lang, who=wanted))
 
 
 def _as_text(value: object) -> str:
@@ -279,7 +284,7 @@ def explain(result: SegmentResult, row: int, who: str) -> str:
                                score_texts(dim, cuts, lang), code, lang))
         rfm_label = labels(pd.Series([c["rfm_class"]], dtype=object), cuts.rfm_map, lang, result.settings).iloc[0]
         detail = _high_detail(c, cuts, lang) if pd.notna(c["rfm_class"]) else say("missing", lang)
-        lines.append(f"RFM{colon}{rfm_label if pd.notna(c['rfm_class']) else '—'}（{detail}）" if lang == "zh"
+        lines.append(f"RFM分群{colon}{rfm_label if pd.notna(c['rfm_class']) else '—'}（{detail}）" if lang == "zh"
                      else f"RFM class: {rfm_label if pd.notna(c['rfm_class']) else '—'} ({detail})")
     if cuts.lifecycle_days is not None:
         stage = c["lifecycle"]
@@ -291,6 +296,8 @@ def explain(result: SegmentResult, row: int, who: str) -> str:
         rule = stage_texts(cuts, lang)[code] if code >= 0 else say("missing", lang)
         lines.append(f"{say('lifecycle', lang)}{colon}{label if code >= 0 else '—'}（{days}；{rule}）" if lang == "zh"
                      else f"Lifecycle: {label if code >= 0 else '—'} ({days}; {rule})")
+    if isinstance(c.get("notes"), str) and c["notes"]:
+        lines.append(f"{say('notes', lang)}{colon}{c['notes']}")
     return "\n".join(lines)
 
 
@@ -309,7 +316,7 @@ def _line(scheme: str, klass: object, what: str, value: object, money: bool, tex
 def _high_detail(c: pd.Series, cuts: CutPoints, lang: str) -> str:
     """rfm8/rfm4: High or low on each dimension against its centre; rfm10: the grid look-up."""
     if cuts.rfm_centres is None:
-        return say("rfm10", lang)
+        return say("rfm10", lang, r=int(c["r"]), f=int(c["f"]))
     parts = []
     values = {"r": c["recency"], "f": c.get("frequency"), "m": c.get("monetary")}
     for dim, centre in zip("rfm", cuts.rfm_centres, strict=True):
