@@ -49,7 +49,7 @@ def test_output_keeps_input_and_appends_columns(zh_output):
     src = openpyxl.load_workbook(ZH_SAMPLE)
     out = openpyxl.load_workbook(zh_output)
     assert digest(ZH_SAMPLE) == before  # the input is never touched
-    assert out.sheetnames == ["客户名单", "设置", "分层汇总", "数据质量"]
+    assert out.sheetnames == ["客户名单", "设置", "分层汇总", "数据质量", "透视"]
     ws, orig = out["客户名单"], src["客户名单"]
     for row in range(1, orig.max_row + 1):  # every input value is still there
         for col in range(1, orig.max_column + 1):
@@ -122,7 +122,7 @@ def test_order_lines_get_a_customer_sheet(tmp_path):
     out = tmp_path / "orders_out.xlsx"
     assert run(EN_SAMPLE, out) == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Orders", "Customers", "Settings", "Summary", "Data quality"]
+    assert wb.sheetnames == ["Orders", "Customers", "Settings", "Summary", "Data quality", "Pivots"]
     customers = pd.read_excel(out, sheet_name="Customers", engine="calamine")
     lines = pd.read_excel(EN_SAMPLE, engine="calamine")
     assert len(customers) == lines["Customer ID"].nunique()
@@ -389,7 +389,8 @@ def test_a_second_run_on_the_same_book_object(tmp_path):
     second = segment_book(book)  # the settings sheet written by the first run is read back from memory
     assert second.result.table.equals(first.result.table) and second.moved_share == 0.0
     book.save(tmp_path / "twice.xlsx")
-    assert openpyxl.load_workbook(tmp_path / "twice.xlsx").sheetnames == ["客户名单", "设置", "分层汇总", "数据质量"]
+    assert openpyxl.load_workbook(tmp_path / "twice.xlsx").sheetnames == ["客户名单", "设置", "分层汇总", "数据质量",
+                                                                               "透视"]
 
 
 @pytest.mark.parametrize(("sample", "sheet", "header_row"), [(ZH_SAMPLE, "客户名单", 4), (EN_SAMPLE, "Customers", 1)])

@@ -113,8 +113,9 @@ def _pivots(source: Source, placed: Placement, result: SegmentResult,
         if field is not None:
             axes[field] = axis_items(source.frame[field])
     common = {"grand": t["grand"], "blank": t["blank"]}
-    count = (tier, "count", t["customers"])
-    specs = [("by_tier", tier, None, (count, *([(revenue, "sum", t["revenue"])] if revenue else ()))),
+    count = (tier, "count", _caption(t["customers"], source))
+    specs = [("by_tier", tier, None, (count, *([(revenue, "sum", _caption(t["revenue"], source))] if revenue
+                                               else ()))),
              ("tier_rfm", tier, rfm, (count,)), ("lifecycle_tier", life, tier, (count,))]
     pivots, col = [], 1
     for key, rows, cols, values in specs:
@@ -124,3 +125,9 @@ def _pivots(source: Source, placed: Placement, result: SegmentResult,
         pivots.append(pivot)
         col += max(size(pivot, axes)[1], 10 if cols is not None else 3) + GAP
     return pivots, axes
+
+
+def _caption(text: str, source: Source) -> str:
+    """A data field's caption: Excel refuses one that is a field's name, so such a one gets a trailing space."""
+    taken = {str(c).strip().lower() for c in source.frame.columns}
+    return text + " " if text.strip().lower() in taken else text
