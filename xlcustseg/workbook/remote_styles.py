@@ -83,7 +83,7 @@ def template_styles(ws: Worksheet) -> list[Style]:
     styles += _widths(ws)
     heights: dict[float, set[tuple[int, int]]] = {}
     for index, dim in ws.row_dimensions.items():
-        if dim.customHeight and dim.ht is not None:
+        if dim.ht is not None:
             heights.setdefault(float(dim.ht), set()).add((index, 1))
     styles += [Style("height", h, tuple(rectangles(rows))) for h, rows in heights.items()]
     if ws.sheet_view.showGridLines is False:  # None: the default, shown
@@ -133,7 +133,7 @@ def _widths(ws: Worksheet) -> list[Style]:
     """Column widths in points, grouped over adjacent columns of the same width (one row stands for the column)."""
     columns: dict[float, set[tuple[int, int]]] = {}
     for key, dim in ws.column_dimensions.items():
-        if dim.width and (dim.customWidth or dim.width != ws.sheet_format.defaultColWidth):
+        if dim.width:  # a width the sheet sets (openpyxl lists no column it does not)
             first = dim.min or column_index_from_string(key)
             for col in range(first, (dim.max or first) + 1):
                 columns.setdefault(round(dim.width * _POINTS_PER_CHARACTER, 2), set()).add((1, col))
