@@ -182,7 +182,8 @@ def test_the_summary_on_the_json_book_looks_as_the_file_routes():
     remote = jsonbook.book(ZH, "Office.js")
     clicked = main(remote)
     actions = remote.json()["actions"]
-    got = _replayed(actions, [s.name for s in remote.sheets].index(clicked.summary_sheet), set(expected))
+    position = [s.name for s in remote.sheets].index(clicked.summary_sheet)
+    got = _replayed(actions, position, set(expected))
     styled = {k for k, v in expected.items() if v["bold"] or v["fill"] or v["format"] != "General" or v["top"]}
     assert len(styled) > 400  # the template's tables, headers and the filler's number formats
     blank = {(c.row, c.column) for row in expected_sheet.iter_rows() for c in row if c.value is None}
@@ -195,7 +196,8 @@ def test_the_summary_on_the_json_book_looks_as_the_file_routes():
     assert widths == {c: round(d.width * 7 * 0.75, 2) for k, d in template.column_dimensions.items() if d.width
                       for c in range(d.min or column_index_from_string(k), (d.max or column_index_from_string(k)) + 1)}
     assert len([a for a in actions if a["func"] == "setColumnWidth"]) < len(widths)  # D:E in one action
-    assert any(a["func"] == "setShowGridlines" and a["args"] == [False] for a in actions)
+    gridlines = [(a["sheet_position"], a["args"]) for a in actions if a["func"] == "setShowGridlines"]
+    assert gridlines == [(position, [False])]
 
 
 def test_other_clients_get_fills_and_number_formats_and_are_told_the_rest():
