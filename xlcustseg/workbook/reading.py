@@ -10,8 +10,8 @@ without the far cells, never allocated. The cells left out are named in a note
 
 The extent is the cells' own: calamine places a cell by its `r` reference, so a
 `<dimension>` (which may be missing or understate the range) is not trusted. Every
-`<c>` reference is read by a vectorised pass over the XML bytes (`_seen`, NumPy,
-no step per cell in Python); only a sheet that reaches far, or whose cells are
+`<c>` reference is read by a vectorised pass over the XML bytes (`_seen` with
+`cell_refs.references`: NumPy, no step per cell in Python); only a sheet that reaches far, or whose cells are
 written in a form that pass does not read, is read cell by cell.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from xlcustseg.cells import column_letter
+from xlcustseg.workbook.cell_refs import references
 from xlcustseg.workbook.limits import LimitError, Limits, SheetFacts, check_file
 
 #: a sheet spanning more than this many grid cells, and four times its cells, is read without its far cells
@@ -39,14 +39,6 @@ _TAG = re.compile(rb"<((?:[\w.-]+:)?)(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?(\d+)\s*["']""")
 _NOTES: dict[tuple[str, str], dict[str, Any]] = {}  # (file, sheet) → the far cells' note, unformatted
 _SEEN: dict[tuple[str, int, int, str], SheetFacts | None] = {}  # (file, size, mtime, part) → `_seen`
-_NAME_BYTE = np.zeros(256, dtype=bool)  # bytes that go on an element's name (<c, <col, <cfRule …)
-_NAME_BYTE[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:")] = True
-_NAME_END = np.zeros(256, dtype=bool)  # bytes that end an element's name
-_NAME_END[list(b" \t\r\n/>")] = True
-_UPPER = np.zeros(256, dtype=bool)
-_UPPER[65:91] = True
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[48:58] = True
 
 
 def sheet_values(source: Path, sheet: str) -> tuple[list[list[Any]], int, int]:
@@ -113,7 +105,7 @@ def _reaches_far(found: SheetFacts | None, limits: Limits) -> bool:
 
 def _seen(source: Path, found: SheetFacts) -> SheetFacts | None:
     """The sheet's facts as its cells' references give them: the dimension is the box of every `<c>` (with a
-    value or not), the cells are counted. None when a cell is written in a form `_references` does not read."""
+    value or not), the cells are counted. None when a cell is written in a form `cell_refs.references` does not read."""
     status = source.stat()
     key = (str(source.resolve()), status.st_size, status.st_mtime_ns, found.part)
     if key not in _SEEN:
@@ -131,7 +123,7 @@ def _cells_box(source: Path, found: SheetFacts) -> SheetFacts | None:
             data = rest + chunk
             cut = data.rfind(b"<") if chunk else len(data)  # whole tags only; the last goes with the next piece
             cut = len(data) if cut <= 0 and len(data) > _PIECE else max(cut, 0)
-            refs = _references(data[:cut])
+            refs = references(data[:cut])
             if refs is None:
                 return None
             rest = data[cut:]
@@ -143,39 +135,6 @@ def _cells_box(source: Path, found: SheetFacts) -> SheetFacts | None:
                 break
     box = (r0, c0, r1, c1) if count else None
     return SheetFacts(found.part, found.size, count, box, r1)
-
-
-def _references(xml: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-    """(rows, columns) of every `<c>` in whole tags of sheet XML, each from its r="A1" reference, read by NumPy
-    over the bytes. None when a cell is written otherwise (no r first in double quotes: <c>, <c s="1" r=…>,
-    r='A1', a namespace prefix <x:c>, a lower-case or over-long reference): those are read cell by cell."""
-    size = len(xml)
-    data = np.frombuffer(xml + bytes(24), dtype=np.uint8)
-    colon = np.flatnonzero((data[:size] == 58) & (data[1:size + 1] == 99))  # ":c"
-    if _NAME_END[data[colon + 2]].any():
-        return None
-    at = np.flatnonzero((data[:size] == 60) & (data[1:size + 1] == 99))  # "<c", then a cell or <col, <cfRule …
-    at = at[~_NAME_BYTE[data[at + 2]]]
-    tag = sliding_window_view(data, 18)[at]  # <c r="XFD1048576"
-    if not ((tag[:, 2] == 32) & (tag[:, 3] == 114) & (tag[:, 4] == 61) & (tag[:, 5] == 34)).all():
-        return None
-    upper = _UPPER[tag[:, 6:10]]
-    letters = upper[:, 0].astype(np.int64) + (upper[:, 0] & upper[:, 1]) + (upper[:, 0] & upper[:, 1] & upper[:, 2])
-    if not upper[:, 0].all() or (upper[:, 3] & (letters == 3)).any():
-        return None
-    v = tag[:, 6:9].astype(np.int64) - 64
-    cols = np.select([letters == 1, letters == 2], [v[:, 0], v[:, 0] * 26 + v[:, 1]],
-                     (v[:, 0] * 26 + v[:, 1]) * 26 + v[:, 2])
-    digits = np.select([letters[:, None] == 1, letters[:, None] == 2], [tag[:, 7:15], tag[:, 8:16]], tag[:, 9:17])
-    rows, width = np.zeros(len(at), dtype=np.int64), np.zeros(len(at), dtype=np.int64)
-    going = np.ones(len(at), dtype=bool)
-    for j in range(7):  # the leading digits, one place at a time
-        going &= _DIGIT[digits[:, j]]
-        rows = np.where(going, rows * 10 + digits[:, j] - 48, rows)
-        width += going
-    if (width == 0).any() or (digits[np.arange(len(at)), width] != 34).any():
-        return None  # no row number, or more than seven digits, or more after them
-    return rows, cols
 
 
 def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any:

@@ -27,9 +27,13 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from xlcustseg.cells import Formula, column_letter
+from xlcustseg.workbook.cell_refs import references
 from xlcustseg.workbook.ooxml import sheet_parts
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_DAY = EXCEL_EPOCH.toordinal()
+_MIDNIGHT = dt.time()
+_ONE_KIND = [{float}, {int}, {str}, {dt.datetime}]  # columns `_column_xml` makes in one loop
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ROW = re.compile(r'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
 _DIMENSION = re.compile(r'<dimension ref="([A-Z0-9:]+)"')
@@ -84,8 +88,8 @@ def _column_xml(column: PendingColumn) -> list[str]:
     letter = column_letter(column.col)
     s = f' s="{column.style_id}"' if column.style_id else ""
     rows = range(column.first_row, column.first_row + len(column.values))
-    kinds = {type(v) for v in column.values if v is not None}
-    if kinds <= {float, int} and not kinds & {bool}:
+    kinds = set(map(type, column.values)) - {type(None)}
+    if kinds <= {float, int}:
         return ["" if v is None or v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
                 for r, v in zip(rows, column.values, strict=True)]
     if kinds == {str}:
@@ -95,21 +99,37 @@ def _column_xml(column: PendingColumn) -> list[str]:
     if kinds <= {dt.datetime, dt.date}:
         return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{_serial(v)}</v></c>'
                 for r, v in zip(rows, column.values, strict=True)]
+    if len(column.values) > 1 and set(map(type, column.values[1:])) - {type(None)} in _ONE_KIND:  # a header on top
+        rest = PendingColumn(column.col, column.first_row + 1, column.values[1:], column.style_id)
+        return [cell_xml(letter, column.first_row, column.values[0], column.style_id), *_column_xml(rest)]
     return [cell_xml(letter, r, v, column.style_id) for r, v in zip(rows, column.values, strict=True)]
 
 
 def _text_xml(letter: str, s: str, rows: range, values: list[Any]) -> list[str]:
-    """Text cells: escaped and cleaned only when the column needs it (checked once over all its text)."""
-    blob = "".join(v for v in values if v is not None)
-    if _ILLEGAL.search(blob) or "&" in blob or "<" in blob or ">" in blob:
-        values = [None if v is None else escape(_ILLEGAL.sub("", v)) for v in values]
-    return ["" if v is None or v == "" else
-            f'<c r="{letter}{r}" t="inlineStr"{s}><is><t{_space(v)}>{v}</t></is></c>'
-            for r, v in zip(rows, values, strict=True)]
+    """Text cells: escaped and cleaned only when the column needs it (checked once over its distinct texts).
+
+    A column of few distinct texts (labels, actions) has the XML after each cell's reference made once per text.
+    """
+    distinct = set(values) - {None, ""}
+    blob = "".join(distinct)
+    cleaned = _ILLEGAL.search(blob) or "&" in blob or "<" in blob or ">" in blob
+    if not cleaned and 4 * len(distinct) > len(values) and all(v == v.strip() for v in distinct):
+        return [f'<c r="{letter}{r}" t="inlineStr"{s}><is><t>{v}</t></is></c>' if v else ""
+                for r, v in zip(rows, values, strict=True)]
+    tails = {}
+    for v in distinct:
+        text = escape(_ILLEGAL.sub("", v)) if cleaned else v
+        tails[v] = f' t="inlineStr"{s}><is><t{_space(text)}>{text}</t></is></c>' if text else ""
+    return [f'<c r="{letter}{r}"{tail}' if (tail := tails.get(v)) else "" for r, v in zip(rows, values, strict=True)]
 
 
 def _dates_xml(letter: str, s: str, rows: range, values: list[Any]) -> list[str]:
-    """Datetime cells: serial day numbers computed for the whole column at once."""
+    """Datetime cells: whole days (the usual) as the day's ordinal from Excel's epoch; other times of day as
+    serial numbers computed for the whole column at once by NumPy."""
+    if None not in values and set(map(dt.datetime.time, values)) == {_MIDNIGHT} and \
+            set(map(dt.datetime.utcoffset, values)) == {None}:
+        return [f'<c r="{letter}{r}"{s}><v>{day - _EPOCH_DAY}</v></c>'
+                for r, day in zip(rows, map(dt.datetime.toordinal, values), strict=True)]
     if any(v.tzinfo is not None for v in values if v is not None):
         return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{_serial(v)}</v></c>'
                 for r, v in zip(rows, values, strict=True)]
@@ -167,7 +187,6 @@ DEFAULT_WIDTH = 14.0
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
 _SPANS = re.compile(r'\sspans="[^"]*"')
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
-_CELL_COLUMN = re.compile(r'<c r="([A-Z]+)')
 _COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
 _COL = re.compile(r"<col\b[^>]*?/>|<col\b[^>]*?>.*?</col>", re.S)
 
@@ -192,14 +211,14 @@ class RowCells:
 
     def _load(self, start: int) -> None:
         end = start + BLOCK_ROWS
-        parts = []
+        parts: list[list[str]] = []
         for c in self.columns:
             a, b = max(start, c.first_row), min(end, c.first_row + len(c.values))
             if a < b:
                 part = PendingColumn(c.col, a, c.values[a - c.first_row:b - c.first_row], c.style_id)
                 parts.append([""] * (a - start) + _column_xml(part) + [""] * (end - b))
         self._start = start
-        self._joined = ["".join(cells) for cells in zip(*parts, strict=True)] if parts else [""] * BLOCK_ROWS
+        self._joined = list(map("".join, zip(*parts, strict=True))) if parts else [""] * BLOCK_ROWS
 
     def span(self, first: int, last: int) -> list[str]:
         """`joined` for every row from `first` to `last`, sliced a block at a time."""
@@ -321,12 +340,11 @@ def _appended(xml: str, cells: RowCells, last: int) -> tuple[list[str], int] | N
     first, end = int(numbers[0]), int(numbers[-1])
     if end - first + 1 != len(numbers) or next(cells.filled_rows(last, first), None) is not None:
         return None  # gaps, where the careful way adds rows
-    named = _CELL_COLUMN.findall(xml)
-    if xml.count("<c ") + xml.count("<c>") != len(named) or \
-            (named and max(map(_column_number, set(named))) >= cells.first_col):
+    named = references(xml.encode())  # every cell's column, by NumPy over the bytes
+    if named is None or (len(named[1]) and int(named[1].max()) >= cells.first_col):
         return None
     joined = cells.span(first, end)
-    if cells.top <= end and first <= cells.bottom:
+    if cells.top <= end and first <= cells.bottom and 'spans="' in xml:
         pieces = _SPANS.sub("", xml).split("</row>")
     out = [piece + added + "</row>" for piece, added in zip(pieces, joined, strict=False)]
     out.append(pieces[-1])
