@@ -208,13 +208,11 @@ def cut_rows(result: SegmentResult) -> list[list[Any]]:
 def why_texts(classes: pd.DataFrame, cuts: CutPoints | None, lang: str, settings: Settings) -> pd.Series:
     """One short text per row of `classes`: the rule of its tier, R, F and M scores and lifecycle stage.
 
-    Each class's text is made once; rows take theirs by array look-up and the
-    parts are joined as whole columns (no loop over rows)."""
-    n = len(classes)
-    joined = pd.Series("", index=classes.index, dtype=object)
-    if cuts is None:
-        return joined.where(False)
-    separator = pick(SEPARATOR, lang)
+    Each row's classes make one number (a digit per part, mixed radix); the few
+    distinct numbers get their text once and the rows take theirs by look-up, so
+    no text is built per row."""
+    if cuts is None or classes.empty:
+        return pd.Series(None, index=classes.index, dtype=object)
     parts: list[tuple[np.ndarray, list[str]]] = [(tier_codes(classes, cuts), tier_texts(cuts, lang))]
     if cuts.rfm_edges is not None:
         for dim in "rfm":
@@ -224,11 +222,23 @@ def why_texts(classes: pd.DataFrame, cuts: CutPoints | None, lang: str, settings
         stage = pd.Categorical(classes["lifecycle"], categories=list(STAGES)).codes.astype(int)
         parts.append((stage, [f"{name}{pick(COLON, lang)}{rule}" for name, rule in
                               zip(names, stage_texts(cuts, lang), strict=True)]))
-    for codes, texts in parts:
-        table = np.array([*(t + separator for t in texts), ""], dtype=object)  # the last: no class
-        joined = joined + table[np.where(codes >= 0, codes, len(texts))] if n else joined
-    out = joined.str.slice(0, -len(separator)) if n else joined
-    return out.where(joined.str.len() > 0)
+    number = np.zeros(len(classes), dtype=np.int64)
+    for codes, texts in parts:  # digit len(texts): no class
+        number = number * (len(texts) + 1) + np.where(codes >= 0, codes, len(texts))
+    found, distinct = pd.factorize(number)
+    separator = pick(SEPARATOR, lang)
+    texts = [separator.join(_parts_of(int(value), parts)) or None for value in distinct]
+    return pd.Series(np.asarray(texts, dtype=object)[found], index=classes.index, dtype=object)
+
+
+def _parts_of(value: int, parts: list[tuple[np.ndarray, list[str]]]) -> list[str]:
+    """The texts one mixed-radix number of `why_texts` stands for (its digits read back, last part first)."""
+    out = []
+    for _codes, texts in reversed(parts):
+        value, digit = divmod(value, len(texts) + 1)
+        if digit < len(texts):
+            out.append(texts[digit])
+    return out[::-1]
 
 
 # ---------------------------------------------------------------- one customer
@@ -236,7 +246,7 @@ class NoSuchCustomer(ValueError):
     """No customer, or several, answer to the id or name asked for; the message says so in one sentence."""
 
 
-def find_customer(result: SegmentResult, ids: pd.Series, names: pd.Series | None, who: str) -> int:
+def find_customer(result: SegmentResult, ids: pd.Series | None, names: pd.Series | None, who: str) -> int:
     """The row of the customer whose id (else name) is `who`, compared as text, trimmed; NoSuchCustomer (one
     sentence) when none or several match."""
     wanted = str(who).strip()
@@ -244,8 +254,9 @@ def find_customer(result: SegmentResult, ids: pd.Series, names: pd.Series | None
     def same(values: pd.Series | None) -> np.ndarray:
         if values is None:
             return np.zeros(len(result.classes), dtype=bool)
-        text = values.astype(object).where(values.notna()).map(_as_text, na_action="ignore")
-        return text.eq(wanted).fillna(False).to_numpy(dtype=bool)
+        text = values.astype(object).where(values.notna()).astype(str).str.strip()
+        text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # an id read as 1001.0 is 1001
+        return text.eq(wanted).to_numpy(dtype=bool) & values.notna().to_numpy()
 
     lang = result.language
     for hits in (same(ids), same(names)):
