@@ -5,16 +5,21 @@ Generates Parquet of N order lines (default 100,000,000 over N/10 customers, two
 order) with DuckDB itself, then times, each in its own process over the same file:
   ours  — `xlcustseg segment lines.parquet -o customers.parquet --engine duckdb`
           (every class of every customer, labelled, written to Parquet);
-  bare  — what a data engineer writes by hand: GROUP BY customer (last date, distinct orders,
-          revenue) and ntile(5) over each, written to Parquet, with the same memory limit.
-Prints both times, the ratio (goal <= 1.5) and our peak RSS (goal <= 4 GiB); then 1,000,000
-lines through the pandas engine and the DuckDB engine side by side. --check exits 1 on a missed goal.
+  bare  — what a data engineer writes by hand (BARE below): one GROUP BY customer id as the file
+          gives it (last date, COUNT(DISTINCT order id), SUM(amount)) and ntile(5) over each of the
+          three, written to Parquet by a DuckDB connection with our memory limit, spill directory and
+          settings. It does not trim ids, read blank tokens, leave out customers with an unreadable
+          date or amount, round revenue, rank ties together, tier, label or write any class.
+Prints both wall and CPU times, their ratios (goal <= 1.5 each), our peak RSS (goal <= 4 GiB), the
+machine's cores and load average; then 1,000,000 lines through the pandas engine and the DuckDB
+engine side by side. --check exits 1 on a missed goal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -70,6 +75,14 @@ def child(kind: str, source: str, target: str) -> None:
     print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1e3}))
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _memory_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
 def measure(kind: str, source: Path, target: Path) -> dict:
     done = subprocess.run([sys.executable, __file__, "--child", kind, str(source), str(target)],
                           capture_output=True, text=True)
@@ -95,6 +108,8 @@ def main() -> int:
         generate(source, args.lines)
         print(f"order lines: {args.lines:,} (about {args.lines // 10:,} customers), Parquet "
               f"{source.stat().st_size / 1e6:,.0f} MB, generated in {time.perf_counter() - start:.1f} s")
+        print(f"machine: {os.cpu_count()} cores, {_memory_gb():.0f} GB memory; load average before: "
+              f"{_load()}")
         bare = measure("bare", source, folder / "bare.parquet")
         ours = measure("duckdb", source, folder / "ours.parquet")
         ratio = ours["seconds"] / bare["seconds"]
@@ -102,9 +117,10 @@ def main() -> int:
               f"peak RSS {bare['rss_mb']:,.0f} MB")
         print(f"  xlcustseg --engine duckdb:     {ours['seconds']:.1f} s (CPU {ours['cpu']:.1f} s), "
               f"peak RSS {ours['rss_mb']:,.0f} MB (goal <= {GOAL_RSS_MB:,} MB)")
-        print(f"  ratio ours / bare DuckDB: {ratio:.2f}   (goal <= {GOAL_RATIO}; CPU time ratio "
-              f"{ours['cpu'] / bare['cpu']:.2f})")
-        missed = ratio > GOAL_RATIO or ours["rss_mb"] > GOAL_RSS_MB
+        cpu_ratio = ours["cpu"] / bare["cpu"]
+        print(f"  ratio ours / bare DuckDB: wall {ratio:.2f}, CPU {cpu_ratio:.2f}   (goal <= {GOAL_RATIO} each); "
+              f"load average after: {_load()}")
+        missed = max(ratio, cpu_ratio) > GOAL_RATIO or ours["rss_mb"] > GOAL_RSS_MB
 
         small = folder / "small.parquet"
         generate(small, args.side_by_side)

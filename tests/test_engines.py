@@ -172,12 +172,25 @@ DAYS = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-03-31", "2024-06-30", "
 AMOUNTS = (-5.0, 0.0, 0.01, 9.99, 10.0, 10.0, 19.98, 250.5, 1000.0)
 line = st.tuples(st.integers(0, 11), st.integers(0, 5), st.sampled_from(range(len(DAYS))),
                  st.sampled_from(AMOUNTS))
+#: tier amounts for basis = threshold, highest first, by number of levels (on and between AMOUNTS)
+THRESHOLDS = {3: "250.5, 10", 5: "1000, 250.5, 19.98, 0.01"}
+#: accounts to leave out (quality.exclude): an id as typed in another case and width, a name
+EXCLUDE = ("", "ｃ03, Zed", "C07")
+
+
+def _basis(o: dict) -> dict:
+    """The rfm10 grid needs 5 scores; the threshold basis needs amounts for its number of levels."""
+    o = {**o, "rfm.bins": 5} if o["rfm.map"] == "rfm10" else o
+    return {**o, "tier.thresholds": THRESHOLDS[o["tier.levels"]]} if o["tier.basis"] == "threshold" else o
+
+
 options = st.fixed_dictionaries({"rfm.map": st.sampled_from(["rfm8", "rfm4", "rfm10"]),
                                  "rfm.bins": st.sampled_from([3, 4, 5]),
                                  "rfm.monetary": st.sampled_from(["total", "average"]),
                                  "tier.levels": st.sampled_from([3, 5]),
-                                 "as_of": st.sampled_from(["auto", "2024-06-30"])}) \
-    .map(lambda o: {**o, "rfm.bins": 5} if o["rfm.map"] == "rfm10" else o)  # the rfm10 grid needs 5 scores
+                                 "tier.basis": st.sampled_from(["count", "revenue_share", "threshold"]),
+                                 "quality.exclude": st.sampled_from(EXCLUDE),
+                                 "as_of": st.sampled_from(["auto", "2024-06-30"])}).map(_basis)
 #: the pandas route without the CLV models (a model fit the SQL engines do not make; slow per example)
 NO_CLV = {"clv.enabled": "no"}
 
@@ -225,6 +238,11 @@ EDGES = [
 @example(rows=EDGES[3], overrides={"rfm.map": "rfm8", "rfm.bins": 3})
 @example(rows=EDGES[4], overrides={"tier.levels": 5})
 @example(rows=EDGES[5], overrides={"rfm.monetary": "total"})
+@example(rows=EDGES[4], overrides={"tier.basis": "revenue_share"})
+@example(rows=EDGES[4], overrides={"tier.basis": "revenue_share", "tier.levels": 5})
+@example(rows=EDGES[1], overrides={"tier.basis": "revenue_share"})
+@example(rows=EDGES[5], overrides={"tier.basis": "threshold", "tier.thresholds": "10, 0.01"})
+@example(rows=EDGES[3], overrides={"quality.exclude": "ｃ03, Zed"})
 def test_generated_lines_duckdb_equals_pandas(duckdb, tmp_path, rows, overrides):
     _same_as_pandas(duckdb, "duckdb", rows, overrides, tmp_path / "duckdb")
 
@@ -236,6 +254,9 @@ def test_generated_lines_duckdb_equals_pandas(duckdb, tmp_path, rows, overrides)
 @example(rows=EDGES[3], overrides={"rfm.map": "rfm8", "rfm.bins": 3})
 @example(rows=EDGES[4], overrides={"tier.levels": 5})
 @example(rows=EDGES[5], overrides={"rfm.monetary": "total"})
+@example(rows=EDGES[4], overrides={"tier.basis": "revenue_share", "tier.levels": 5})
+@example(rows=EDGES[5], overrides={"tier.basis": "threshold", "tier.thresholds": "10, 0.01"})
+@example(rows=EDGES[3], overrides={"quality.exclude": "ｃ03, Zed"})
 def test_generated_lines_spark_equals_pandas(duckdb, spark, tmp_path, rows, overrides):
     _same_as_pandas(duckdb, "spark", rows, overrides, tmp_path / "spark")
 
@@ -268,11 +289,13 @@ def test_cli_parquet_to_xlsx_and_sentences(duckdb, tmp_path):
     default = _cli("orders.parquet", cwd=tmp_path)
     assert default.returncode == 0 and (tmp_path / "orders_segmented.parquet").exists()
     for args, words in ((["orders.parquet", "-o", "x.txt"], "write an .xlsx, .parquet, .csv"),
-                        (["orders.parquet", "--settings", "s.csv"], "does not compute the setting tier.basis"),
-                        (["orders.parquet", "--settings", "q.csv"], "does not compute the setting quality.exclude"),
-                        (["book.xlsx", "--engine", "duckdb"], "reads Parquet or CSV order lines")):
-        (tmp_path / "s.csv").write_text("tier.basis,revenue_share\n")
-        (tmp_path / "q.csv").write_text("quality.exclude,TEST-01\n")  # left out by the pandas route only
+                        (["orders.parquet", "--settings", "s.csv"], "does not compute the setting rfm.method"),
+                        (["book.xlsx", "--engine", "duckdb"], "reads Parquet or CSV order lines"),
+                        (["s3a://bucket/book.xlsx"], "the workbook route reads and writes local files only"),
+                        (["orders.parquet", "-o", "hdfs://nn/x.xlsx"], "an .xlsx output reads and writes local"),
+                        (["orders.parquet", "-o", "hdfs://nn/out.parquet"], "does not read or write hdfs://"),
+                        (["hdfs://nn/orders.parquet", "--engine", "pandas"], "--engine pandas reads and writes")):
+        (tmp_path / "s.csv").write_text("rfm.method,threshold\n")
         failed = _cli(*args, cwd=tmp_path)
         assert failed.returncode == 1 and words in failed.stderr and "Traceback" not in failed.stderr
         assert len(failed.stderr.strip().splitlines()) == 1
@@ -296,3 +319,70 @@ def test_more_customers_than_a_sheet_holds_ask_for_parquet(duckdb, tmp_path):
     assert failed.returncode == 1
     assert "1048576 customers do not fit a sheet (1048575 rows): write Parquet or CSV" in failed.stderr
     assert not (tmp_path / "big.xlsx").exists()
+
+
+# ---------------------------------------------------------------- accounts left out (quality.exclude)
+def test_excluded_accounts_match_as_labels_on_both_engines(duckdb, spark, tmp_path):
+    """An id typed in full width ('Ｃ０３') is the account 'c03' on every route; so is 'C03' itself."""
+    lines = _lines([(c, o, c % 6, 10.0 + c) for c in range(8) for o in range(2)])
+    lines.loc[lines["Customer ID"] == "C03", "Customer ID"] = ["Ｃ０３", "C03"]
+    exclude = {"quality.exclude": "c03, Acme Ltd"}
+    expected = segment(lines, {**exclude, **NO_CLV}).table
+    kept = set(expected["Customer ID"])
+    assert "Ｃ０３" not in kept and "C03" not in kept and "C00" not in kept and "C06" not in kept  # Acme Ltd: 0, 6
+    source = _parquet(duckdb, lines, tmp_path / "orders.parquet", "Order Date")
+    for name in ("duckdb", "spark"):
+        target = tmp_path / f"customers_{name}.parquet"
+        segment_file(source, target, open_engine(name), exclude)
+        _assert_same(expected, _read(duckdb, target), "Customer ID")
+
+
+# ---------------------------------------------------------------- URLs
+def test_file_url_reads_on_duckdb_and_spark(duckdb, spark, tmp_path):
+    lines = _sample_lines(EN)
+    source = _parquet(duckdb, lines, tmp_path / "orders.parquet", "Order Date")
+    expected = segment(lines).table
+    url = source.resolve().as_uri()
+    assert url.startswith("file:///")
+    for name in ("duckdb", "spark"):
+        target = tmp_path / f"customers_{name}.parquet"
+        report = segment_file(url, target.as_uri(), open_engine(name), {})
+        assert report.customers == 400
+        _assert_same(expected, _read(duckdb, target), "Customer ID")
+    done = _cli(url, "-o", (tmp_path / "cli.parquet").as_uri(), "--engine", "duckdb", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _assert_same(expected, _read(duckdb, tmp_path / "cli.parquet"), "Customer ID")
+
+
+class _Recorded(Exception):
+    """Raised by `_ReaderOnly` with the location the Spark reader was given."""
+
+
+class _ReaderOnly:
+    """The boundary of a Spark session without a cluster: records what `spark.read.parquet/csv` is given."""
+
+    def __init__(self):
+        self.conf = self
+        self.read = self
+
+    def set(self, key: str, value: str) -> None:
+        pass
+
+    def parquet(self, where: str):
+        raise _Recorded(where)
+
+    def csv(self, where: str, **options):
+        raise _Recorded(where)
+
+
+@pytest.mark.parametrize("url", ["hdfs://namenode:8020/lake/orders", "s3a://bucket/orders/2024.parquet",
+                                 "abfss://c@acct.dfs.core.windows.net/orders.csv"])
+def test_cluster_urls_reach_the_spark_reader_unchanged(url):
+    from xlcustseg.cli import _parser
+    from xlcustseg.engines.spark_engine import SparkEngine
+
+    args = _parser().parse_args(["segment", url, "-o", url + "_out.parquet", "--engine", "spark"])
+    assert args.input == url and args.output == url + "_out.parquet"  # not Path('hdfs:/namenode…')
+    with pytest.raises(_Recorded) as got:
+        segment_file(args.input, args.output, SparkEngine(spark=_ReaderOnly()), {})
+    assert got.value.args == (url,)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xlcustseg.engines.base import location  # a URL stays a string: Path would fold its //
 from xlcustseg.i18n import text
 from xlcustseg.settings import Settings, SettingsError
 
@@ -82,8 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     seg = commands.add_parser("segment", help="segment the customer table of a workbook",
                               description="Segment the customer table (or order lines) of a workbook and write "
                                           "the classes, a settings sheet and a summary sheet.")
-    seg.add_argument("input", type=Path, help=".xlsx, .xlsm, .xls or .xlsb workbook")
-    seg.add_argument("-o", "--output", type=Path, help="output workbook (default: NAME_分层.xlsx or "
+    seg.add_argument("input", type=location, help=".xlsx, .xlsm, .xls or .xlsb workbook")
+    seg.add_argument("-o", "--output", type=location, help="output workbook (default: NAME_分层.xlsx or "
                                                        "NAME_segmented.xlsx beside the input)")
     seg.add_argument("--sheet", help="sheet holding the table (default: the active sheet)")
     seg.add_argument("--as-of", help="analysis date (default: the latest purchase date in the data)")
@@ -376,7 +377,7 @@ def _segment(args: argparse.Namespace) -> int:
     if getattr(args, "explain", None) is not None:
         return _explain(args)
 
-    if wants_engine(args.input, getattr(args, "engine", None)) and not getattr(args, "extra", None):
+    if wants_engine(args.input, getattr(args, "engine", None), args.output) and not getattr(args, "extra", None):
         return _segment_file(args)
     from xlcustseg.workbook import output_file
     from xlcustseg.workbook.files import conversion_note, open_book

@@ -380,6 +380,13 @@ MESSAGES.update({
                       "{name}: write an .xlsx, .parquet, .csv or .csv.gz file."),
     "engine_workbook": ("--engine {engine} 读取 Parquet 或 CSV 订单明细；工作簿请用 --engine pandas。",
                         "--engine {engine} reads Parquet or CSV order lines; a workbook goes through --engine pandas."),
+    "engine_url_local": ("{url}：{route} 只读写本机文件；网址请用 --engine duckdb 或 --engine spark，或先复制到本机。",
+                         "{url}: {route} reads and writes local files only; give a URL to --engine duckdb or "
+                         "--engine spark, or copy the file here first."),
+    "engine_url_scheme": ("{name}：--engine {engine} 不能读写 {scheme}:// 地址；请用 --engine spark（Hadoop 文件系统）"
+                          "或先复制到本机。",
+                          "{name}: --engine {engine} does not read or write {scheme}:// locations; use --engine "
+                          "spark (Hadoop file systems) or a local copy."),
 })
 
 

@@ -6,17 +6,29 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
-from xlcustseg.engines.base import EngineMissing, output_format, path_literal
+from xlcustseg.engines.base import (
+    EngineError,
+    EngineMissing,
+    Location,
+    local_path,
+    name_of,
+    output_format,
+    path_literal,
+    scheme,
+)
+from xlcustseg.i18n import text
 
-#: Spark's day functions, which the shared SQL uses, as DuckDB macros
+#: Spark's functions which the shared SQL uses (days, a regular expression found in a text), as DuckDB macros
 MACROS = (
+    "CREATE OR REPLACE MACRO rlike(s, p) AS regexp_matches(s, p)",
     "CREATE OR REPLACE MACRO unix_date(d) AS CAST(CAST(d AS DATE) - DATE '1970-01-01' AS INTEGER)",
     "CREATE OR REPLACE MACRO date_from_unix_date(n) AS DATE '1970-01-01' + CAST(n AS INTEGER)",
 )
+#: URL schemes DuckDB reads (its httpfs and azure extensions, loaded on first use); file:// is read as a path
+SCHEMES = ("http", "https", "s3", "s3a", "s3n", "gs", "gcs", "r2", "hf", "az", "azure", "abfss")
 #: the default memory limit: DuckDB spills what does not fit to its temporary directory
 DEFAULT_MEMORY = "2GB"
 
@@ -49,17 +61,30 @@ class DuckDBEngine:
         """An identifier as DuckDB quotes it."""
         return '"' + name.replace('"', '""') + '"'
 
-    def _reader(self, path: Path) -> str:
-        name = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-        if output_format(path) == "parquet" or path.is_dir():
+    @staticmethod
+    def _where(where: Location) -> str:
+        """The name DuckDB opens: a local path (file:// URLs too), or a URL of a scheme it reads."""
+        path = local_path(where)
+        if path is not None:
+            return str(path)
+        if scheme(where) not in SCHEMES:
+            raise EngineError(text("engine_url_scheme", "en", engine="duckdb", scheme=scheme(where),
+                                   name=name_of(where)))
+        return str(where)
+
+    def _reader(self, where: Location) -> str:
+        path = local_path(where)
+        folder = path is not None and path.is_dir()
+        name = str(path / "**" / "*.parquet") if folder else self._where(where)
+        if output_format(where) == "parquet" or folder:
             return f"read_parquet({path_literal(name)})"
         return f"read_csv({path_literal(name)}, header = true)"
 
-    def columns(self, path: Path) -> list[str]:
+    def columns(self, path: Location) -> list[str]:
         """The column names of a Parquet file (or folder) or a CSV file."""
         return [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {self._reader(path)}").fetchall()]
 
-    def source(self, path: Path, renames: Mapping[str, str]) -> None:
+    def source(self, path: Location, renames: Mapping[str, str]) -> None:
         """The view xl_lines: the file's columns under our names ({our name: file column})."""
         picked = ", ".join(f"{self.quote(column)} AS {ours}" for ours, column in renames.items())
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW xl_lines AS SELECT {picked} FROM {self._reader(path)}")
@@ -87,10 +112,10 @@ class DuckDBEngine:
         self.con.execute(f"INSERT INTO {name} SELECT * FROM xl_incoming")
         self.con.unregister("xl_incoming")
 
-    def write(self, query: str, path: Path) -> None:
+    def write(self, query: str, path: Location) -> None:
         """The result of `query` to one Parquet or CSV file (.csv.gz compressed), streamed."""
         fmt = "(FORMAT parquet)" if output_format(path) == "parquet" else "(FORMAT csv, HEADER true)"
-        self.con.execute(f"COPY ({query}) TO {path_literal(str(path))} {fmt}")
+        self.con.execute(f"COPY ({query}) TO {path_literal(self._where(path))} {fmt}")
 
     def close(self) -> None:
         """Close the connection (its temporary tables and spill files go with it)."""

@@ -30,6 +30,7 @@ SCHEMAS = {
     "xl_lifecycle": "tenure INT, recency INT, stage STRING, lifecycle STRING",
     "xl_strategy": "tier STRING, rfm STRING, stage STRING, kind STRING, strategy STRING, cadence INT",
     "xl_nature": "customer_name STRING, kind STRING, customer_type STRING",
+    "xl_excluded": "value STRING",
 }
 
 
@@ -51,8 +52,19 @@ def rfm_table(bins: int, mapping: str, lang: str, settings: Settings) -> pd.Data
     return combos
 
 
+def lifecycle_cap(settings: Settings) -> int:
+    """One more than the largest day threshold of the lifecycle stages.
+
+    `lifecycle_stages` only compares tenure and recency with new_days, active_days and
+    dormant_days (`x <= threshold`), so every count of days at or beyond this cap gets the stage
+    the cap gets: the engines look up LEAST(days, cap) and the table keeps few rows.
+    """
+    return max(settings[f"lifecycle.{k}_days"] for k in ("new", "active", "dormant")) + 1
+
+
 def lifecycle_table(days: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFrame:
-    """Distinct (tenure, recency) pairs of the customers with a purchase → stage key and label."""
+    """Distinct (tenure, recency) pairs of the customers with a purchase (capped at `lifecycle_cap`)
+    → stage key and label."""
     days = days.dropna().astype("int64").reset_index(drop=True)
     stages = schemes.lifecycle_stages(days["tenure"].astype(float), days["recency"].astype(float),
                                       pd.Series(True, index=days.index, dtype="boolean"),

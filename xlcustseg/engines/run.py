@@ -18,10 +18,21 @@ from typing import Any
 
 import pandas as pd
 
+from xlcustseg.engine.quality import listed
 from xlcustseg.engines import sql
-from xlcustseg.engines.base import SHEET_ROWS, output_format, path_literal
-from xlcustseg.engines.lookups import SCHEMAS, lifecycle_table, nature_table, rfm_table, strategy_table
+from xlcustseg.engines.base import (
+    SHEET_ROWS,
+    EngineError,
+    Location,
+    local_or_refuse,
+    location,
+    name_of,
+    output_format,
+    path_literal,
+)
+from xlcustseg.engines.lookups import SCHEMAS, lifecycle_cap, lifecycle_table, nature_table, rfm_table, strategy_table
 from xlcustseg.fields.headers import has_cjk, match_fields
+from xlcustseg.fields.values import label_key
 from xlcustseg.i18n import (
     AGGREGATE_COLUMNS,
     COMMA,
@@ -40,13 +51,9 @@ ENGINES = ("duckdb", "spark", "pandas")
 NEEDED = {"customer_id": "customer_id", "order_date": "order_date", "amount": "revenue"}
 OPTIONAL = {"order_id": "order_id", "customer_name": "customer_name"}
 #: the settings the SQL computes as pandas does: key → the values it supports
-SUPPORTED = {"tier.basis": ("count",), "rfm.method": ("rank",), "rfm.high_rule": ("score_mean",),
-             "strategy.secondary": ("rfm", "lifecycle"), "quality.exclude": ((),)}
+SUPPORTED = {"rfm.method": ("rank",), "rfm.high_rule": ("score_mean",),
+             "strategy.secondary": ("rfm", "lifecycle")}
 EPOCH = pd.Timestamp("1970-01-01")
-
-
-class EngineError(Exception):
-    """One sentence for the user."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class EngineReport:
     tiers: dict[str, int]
     language: str
     as_of: pd.Timestamp | None
-    target: Path
+    target: Location
 
     def message(self) -> str:
         """One line: how many customers, and how many in each tier."""
@@ -77,24 +84,38 @@ def open_engine(name: str, **options: Any):
     return SparkEngine(**options)
 
 
-def segment_file(source: Path, target: Path, engine: Any, overrides: dict[str, Any] | None = None) -> EngineReport:
-    """Segment the order lines in `source` with `engine` (an engine object, or "pandas"); write `target`."""
+def segment_file(source: Location, target: Location, engine: Any,
+                 overrides: dict[str, Any] | None = None) -> EngineReport:
+    """Segment the order lines in `source` with `engine` (an engine object, or "pandas"); write `target`.
+
+    source and target: local paths, or URLs (hdfs://, s3a://, file://, …) as strings, which reach
+    the engine's reader and writer unchanged; the pandas engine and a workbook output need local files.
+    """
     settings = Settings(overrides or {})
-    fmt = output_format(Path(target))
+    source, target = _located(source), _located(target)
+    fmt = output_format(target)
     if fmt is None:
-        raise EngineError(text("engine_output", "en", name=Path(target).name))
+        raise EngineError(text("engine_output", "en", name=name_of(target)))
     if engine == "pandas":
-        return _with_pandas(Path(source), Path(target), settings)
-    return _with_sql(engine, Path(source), Path(target), settings)
+        return _with_pandas(local_or_refuse(source, "--engine pandas"), local_or_refuse(target, "--engine pandas"),
+                            settings)
+    if fmt == "xlsx":
+        target = local_or_refuse(target, "an .xlsx output")
+    return _with_sql(engine, source, target, settings)
 
 
-def _fields(columns: list[str], settings: Settings, source: Path) -> tuple[dict[str, str], str]:
+def _located(where: Location) -> Location:
+    """A Path as it is; a string as `base.location` reads it (a URL stays a string)."""
+    return where if isinstance(where, Path) else location(str(where))
+
+
+def _fields(columns: list[str], settings: Settings, source: Location) -> tuple[dict[str, str], str]:
     """{our name: file column} of the order lines, and the language of the table."""
     found = match_fields(columns, settings.header_overrides(), ignore=all_created_headers())
     by_field = {field: columns[pos] for field, pos in found.items()}
     missing = [ours for ours, field in NEEDED.items() if field not in by_field]
     if missing:
-        raise EngineError(text("engine_no_columns", "en", file=source.name, missing=", ".join(missing),
+        raise EngineError(text("engine_no_columns", "en", file=name_of(source), missing=", ".join(missing),
                                found=", ".join(columns)))
     renames = {ours: by_field[field] for ours, field in {**NEEDED, **OPTIONAL}.items() if field in by_field}
     lang = settings["language"]
@@ -123,16 +144,19 @@ def _rfm_map(settings: Settings, lang: str) -> str:
     return ("rfm8" if lang == "zh" else "rfm10") if chosen == "auto" else chosen
 
 
-def _with_sql(engine: Any, source: Path, target: Path, settings: Settings) -> EngineReport:
+def _with_sql(engine: Any, source: Location, target: Location, settings: Settings) -> EngineReport:
     _check_settings(settings, engine.name)
     renames, lang = _fields(engine.columns(source), settings, source)
     plan = sql.Plan(has_order_id="order_id" in renames, has_name="customer_name" in renames,
                     bins=settings["rfm.bins"], tier_cutoffs=settings.tier_cutoffs(),
-                    tier_letters=settings.tier_letters(), monetary=settings["rfm.monetary"])
+                    tier_letters=settings.tier_letters(), monetary=settings["rfm.monetary"],
+                    tier_basis=settings["tier.basis"])
     engine.source(source, renames)
     engine.view("xl_typed", sql.typed_lines(plan))
-    engine.view("xl_orders", sql.per_order())
-    engine.table("xl_customers", sql.per_customer())
+    lines = _leave_out(engine, settings["quality.exclude"])
+    engine.view("xl_orders", sql.per_order(lines, plan.has_name))
+    engine.table("xl_aggregated", sql.per_customer(plan.has_name))
+    engine.view("xl_customers", sql.customers())
     customers, latest, scored = engine.rows(
         "SELECT COUNT(*), MAX(last_day), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM xl_customers")[0]
     if fmt_is_sheet(target) and customers > SHEET_ROWS:
@@ -143,12 +167,29 @@ def _with_sql(engine: Any, source: Path, target: Path, settings: Settings) -> En
     engine.view("xl_highs", sql.highs())
     secondary = "lifecycle" if settings["strategy.secondary"] == "lifecycle" or not scored else "rfm"
     _register_lookups(engine, plan, secondary, lang, settings)
-    engine.view("xl_classes", sql.classes(plan.has_name, secondary, _note_texts(lang)))
+    engine.view("xl_classes", sql.classes(plan.has_name, secondary, _note_texts(lang), lifecycle_cap(settings)))
     _write(engine, target, _projection(engine.quote, renames, lang), lang)
     tiers = dict(engine.rows("SELECT tier, COUNT(*) FROM xl_scored WHERE tier IS NOT NULL GROUP BY tier"))
     engine.close()
     return EngineReport(engine.name, int(customers), {t: int(tiers.get(t, 0)) for t in plan.tier_letters}, lang,
                         None if as_of is None else EPOCH + pd.Timedelta(days=as_of), target)
+
+
+def _leave_out(engine: Any, accounts: tuple[str, ...]) -> str:
+    """The view of the lines to segment: xl_typed, or xl_kept without the accounts of quality.exclude.
+
+    Matched as the workbook route matches them (`engine.quality.listed`: a line's id or name, compared
+    as a label); the texts that are not plain ASCII are asked of `listed` once per distinct value.
+    """
+    if not accounts:
+        return "xl_typed"
+    candidates = engine.frame(sql.excluded_candidates())["value"].astype(object)
+    matched = candidates[listed(candidates, accounts)]
+    keys = label_key(pd.Series(list(accounts), dtype=object))
+    values = pd.DataFrame({"value": pd.unique(pd.concat([keys, matched], ignore_index=True).astype(object))})
+    engine.register("xl_excluded", values, SCHEMAS["xl_excluded"])
+    engine.view("xl_kept", sql.kept_lines())
+    return "xl_kept"
 
 
 def _note_texts(lang: str) -> dict[str, str]:
@@ -159,7 +200,7 @@ def _note_texts(lang: str) -> dict[str, str]:
             "negative": header["revenue"] + space + pick(SCHEME_REASONS["negative_revenue"], lang)}
 
 
-def fmt_is_sheet(target: Path) -> bool:
+def fmt_is_sheet(target: Location) -> bool:
     """Is the output a workbook (bounded by a sheet's rows)?"""
     return output_format(target) == "xlsx"
 
@@ -167,7 +208,9 @@ def fmt_is_sheet(target: Path) -> bool:
 def _register_lookups(engine: Any, plan: sql.Plan, secondary: str, lang: str, settings: Settings) -> None:
     mapping = _rfm_map(settings, lang)
     engine.register("xl_rfm", rfm_table(plan.bins, mapping, lang, settings), SCHEMAS["xl_rfm"])
-    days = engine.frame("SELECT DISTINCT tenure, recency FROM xl_scored WHERE complete")
+    cap = lifecycle_cap(settings)
+    days = engine.frame(f"SELECT DISTINCT {sql.capped('tenure', cap)} AS tenure, "
+                        f"{sql.capped('recency', cap)} AS recency FROM xl_scored WHERE complete")
     engine.register("xl_lifecycle", lifecycle_table(days, lang, settings), SCHEMAS["xl_lifecycle"])
     engine.register("xl_strategy", strategy_table(plan.tier_letters, mapping, secondary, plan.has_name, lang,
                                                   settings), SCHEMAS["xl_strategy"])
@@ -190,7 +233,7 @@ def _projection(quote: Any, renames: dict[str, str], lang: str) -> str:
     return sql.labelled([(key, quote(header)) for key, header in headers(renames, lang)])
 
 
-def _write(engine: Any, target: Path, query: str, lang: str) -> None:
+def _write(engine: Any, target: Location, query: str, lang: str) -> None:
     if fmt_is_sheet(target):
         write_sheet(engine.frame(query), target, lang)
     else:

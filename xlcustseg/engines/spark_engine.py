@@ -1,21 +1,23 @@
 """Spark: the same SQL on a cluster (or in local mode).
 
 The session is the active one, else `SparkSession.builder.getOrCreate()`, which
-follows Spark's own configuration: `SPARK_REMOTE` (Spark Connect),
-`spark.master` in `$SPARK_CONF_DIR/spark-defaults.conf`, or `--master` in
-`PYSPARK_SUBMIT_ARGS`; without any, local mode on every core. Output is
+follows Spark's own configuration: `SPARK_REMOTE` (Spark Connect; no local Java
+then), `spark.master` in `$SPARK_CONF_DIR/spark-defaults.conf`, `--master` given
+to `spark-submit` or in `PYSPARK_SUBMIT_ARGS`; without any, local mode on every
+core. Input and output locations (hdfs://, s3a://, abfss://, file://, local
+paths) reach Spark's reader and writer as the user wrote them. Output is
 written the Spark way: a folder of part files named like the output.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
-from xlcustseg.engines.base import EngineMissing, output_format
+from xlcustseg.engines.base import EngineMissing, Location, is_folder, name_of, output_format
 
 #: settings the shared SQL relies on: dates are days in UTC
 SESSION_CONFIG = {"spark.sql.session.timeZone": "UTC"}
@@ -37,7 +39,7 @@ def session():  # -> pyspark.sql.SparkSession
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    if shutil.which("java") is None:
+    if shutil.which("java") is None and not os.environ.get("SPARK_REMOTE"):  # Spark Connect needs no local JVM
         raise EngineMissing("spark", "spark", "Java (17 or later) is not on the PATH")
     builder = SparkSession.builder.appName("xlcustseg")
     for key, value in SESSION_CONFIG.items():
@@ -62,16 +64,17 @@ class SparkEngine:
         """An identifier as Spark SQL quotes it."""
         return "`" + name.replace("`", "``") + "`"
 
-    def _read(self, path: Path):
-        if output_format(path) == "parquet" or path.is_dir():
+    def _read(self, path: Location):
+        """A DataFrame over `path`: a local path, or a URL (hdfs://, s3a://, …) passed to Spark as written."""
+        if output_format(path) == "parquet" or is_folder(path):
             return self.spark.read.parquet(str(path))
         return self.spark.read.csv(str(path), header=True, inferSchema=True)
 
-    def columns(self, path: Path) -> list[str]:
+    def columns(self, path: Location) -> list[str]:
         """The column names of a Parquet file (or folder) or a CSV file."""
         return list(self._read(path).columns)
 
-    def source(self, path: Path, renames: Mapping[str, str]) -> None:
+    def source(self, path: Location, renames: Mapping[str, str]) -> None:
         """The view xl_lines: the file's columns under our names ({our name: file column})."""
         from pyspark.sql import functions as F
 
@@ -104,13 +107,13 @@ class SparkEngine:
         plain = frame.astype(object).where(frame.notna(), None)
         self.spark.createDataFrame(plain, schema=schema).createOrReplaceTempView(name)
 
-    def write(self, query: str, path: Path) -> None:
+    def write(self, query: str, path: Location) -> None:
         """The result of `query` to a folder of Parquet or CSV part files named `path`."""
         writer = self.spark.sql(query).write.mode("overwrite")
         if output_format(path) == "parquet":
             writer.parquet(str(path))
         else:
-            gz = path.name.lower().endswith(".gz")
+            gz = name_of(path).lower().endswith(".gz")
             writer.option("header", True).option("compression", "gzip" if gz else "none").csv(str(path))
 
     def close(self) -> None:
