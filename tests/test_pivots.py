@@ -76,7 +76,6 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     rich = rich_workbook(folder / "rich.xlsm")
     zh, orders = sorted(write_samples(folder / "samples"), key=lambda p: p.name != "客户名单示例.xlsx")
     out = {"input": rich, "rich": _segment(rich, folder / "rich_out.xlsm")}
-    out["again"] = _segment(out["rich"], folder / "again.xlsm")
     out["orders"] = _segment(orders, folder / "orders_out.xlsx")
     out["orders_again"] = _segment(out["orders"], folder / "orders_again.xlsx")
     out["zh"] = _segment(zh, folder / "zh_out.xlsx")
@@ -154,7 +153,7 @@ def _pilot(tables: list[dict], name: str) -> dict:
     return found[0]
 
 
-CASES = ["rich", "again", "orders", "orders_again", "zh", "blank_header", "in_place"]
+CASES = ["rich", "orders", "orders_again", "zh", "blank_header", "in_place"]  # in_place: the second run of rich
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -233,7 +232,7 @@ def test_the_cells_under_each_pivot_show_its_figures_before_any_refresh(case, ou
 
 def test_a_second_run_leaves_our_three_pivot_tables_and_the_users_own_unchanged(outputs):
     before = _parts(outputs["input"])
-    for case in ("rich", "again", "in_place"):
+    for case in ("rich", "in_place"):
         parts = _parts(outputs[case])
         names = [re.search(r'<pivotTableDefinition\b[^>]*?\bname="([^"]+)"', parts[n].decode()).group(1)
                  for n in parts if n.startswith("xl/pivotTables/") and n.endswith(".xml")]
@@ -246,3 +245,29 @@ def test_a_second_run_leaves_our_three_pivot_tables_and_the_users_own_unchanged(
         parts = _parts(outputs[case])
         assert len([n for n in parts if n.startswith("xl/pivotTables/") and n.endswith(".xml")]) == 3
         assert len([n for n in parts if n.startswith("xl/tables/")]) == 1
+
+
+def test_the_cache_keeps_each_kind_of_value_as_excel_writes_it():
+    from defusedxml.ElementTree import fromstring
+
+    from xlcustseg.workbook.pivots import Source, axis_items, cache_definition, cache_records
+
+    frame = pd.DataFrame({"Tier": ["B", "A", None, "A"], "Mixed": [1, "x&<\x01", None, pd.Timestamp("2024-01-02")],
+                          "Revenue": [1.5, 2.0, float("nan"), 4.0]}, dtype=object)
+    axes = {"Tier": axis_items(frame["Tier"], ["A", "B"])}
+    assert axes["Tier"] == ["A", "B", None]
+    source = Source("My 'sheet'", 3, 2, frame)
+    assert source.ref == "B3:D7"
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    records = fromstring(cache_records(source, axes).encode())
+    rows = [[(e.tag.removeprefix(ns), e.get("v")) for e in r] for r in records]
+    assert rows == [[("x", "1"), ("n", "1.0"), ("n", "1.5")], [("x", "0"), ("s", "x&<"), ("n", "2.0")],
+                    [("x", "2"), ("m", None), ("m", None)], [("x", "0"), ("d", "2024-01-02T00:00:00"), ("n", "4.0")]]
+    definition = fromstring(cache_definition(source, axes, "rId1").encode())
+    assert definition.get("refreshOnLoad") == "1" and definition.get("recordCount") == "4"
+    assert definition.find(f"{ns}cacheSource/{ns}worksheetSource").attrib == {"ref": "B3:D7", "sheet": "My 'sheet'"}
+    fields = {f.get("name"): f.find(f"{ns}sharedItems") for f in definition.iter(f"{ns}cacheField")}
+    assert [(e.tag.removeprefix(ns), e.get("v")) for e in fields["Tier"]] == [("s", "A"), ("s", "B"), ("m", None)]
+    assert fields["Mixed"].get("containsMixedTypes") == "1" and fields["Mixed"].get("containsDate") == "1"
+    assert fields["Revenue"].attrib == {"containsString": "0", "containsBlank": "1", "containsNumber": "1",
+                                        "minValue": "1.5", "maxValue": "4"}

@@ -18,7 +18,6 @@ sorted, a blank last); every other field keeps its values in the records
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +166,7 @@ def rendered(pivot: Pivot, source: Source, axes: dict[str, list[Any]]) -> list[l
     field, _how, caption = pivot.values[0]
     col_items = [pivot.blank if v is None else v for v in axes[pivot.cols]]
     cols = _labels(frame[pivot.cols])
-    counted = frame[field].notna() & frame[field].astype(str).str.strip().ne("")
+    counted = _kinds(frame[field]).ne("m")
     table = pd.crosstab(rows[counted].fillna(pivot.blank), cols[counted].fillna(pivot.blank))
     table = table.reindex(index=row_items, columns=col_items, fill_value=0)
     grid = table.to_numpy().tolist()
@@ -217,7 +216,7 @@ def _aggregate(values: pd.Series, rows: pd.Series, how: str, items: list[Any]) -
     keys = rows.fillna("\x00blank")
     items_keys = ["\x00blank" if i is None else i for i in items]
     if how == "count":
-        found = values.notna() & values.astype(str).str.strip().ne("")
+        found = _kinds(values).ne("m")
         out = found.groupby(keys).sum().reindex(items_keys, fill_value=0)
         return [int(v) or None for v in out]
     numbers = pd.to_numeric(values, errors="coerce")
@@ -227,7 +226,7 @@ def _aggregate(values: pd.Series, rows: pd.Series, how: str, items: list[Any]) -
 
 def _total(values: pd.Series, how: str) -> Any:
     if how == "count":
-        return int((values.notna() & values.astype(str).str.strip().ne("")).sum())
+        return int(_kinds(values).ne("m").sum())
     return float(pd.to_numeric(values, errors="coerce").sum())
 
 
@@ -241,25 +240,31 @@ def _cache_field(name: str, values: pd.Series, items: list[Any] | None) -> str:
     return f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems{_flags(values)}/></cacheField>'
 
 
+_TYPE_KINDS = {type(None): "m", bool: "b", np.bool_: "b", int: "n", float: "n", np.int64: "n", np.int32: "n",
+               np.float64: "n", np.float32: "n", dt.datetime: "d", dt.date: "d", pd.Timestamp: "d", str: "s",
+               type(pd.NaT): "m"}
+
+
 def _kinds(values: pd.Series) -> pd.Series:
-    """Each value's kind: 'm' blank, 'n' number, 'd' date, 'b' boolean, 's' text."""
-    def kind(v: Any) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT or (isinstance(v, str) and v == ""):
-            return "m"
-        if isinstance(v, bool | np.bool_):
-            return "b"
-        if isinstance(v, int | float | np.integer | np.floating):
-            return "n" if math.isfinite(float(v)) else "s"
-        if isinstance(v, dt.date | pd.Timestamp | np.datetime64):
-            return "d"
-        return "s"
-    return values.astype(object).map(kind)
+    """Each value's kind: 'm' blank, 'n' number, 'd' date, 'b' boolean, 's' text (by its type, then NaN and ''
+    blank, an infinite number text)."""
+    raw = values.to_numpy(dtype=object)
+    codes, types = pd.factorize(pd.Series([type(v) for v in raw], dtype=object))
+    kinds = np.array([_TYPE_KINDS.get(t, "s") for t in types] or ["m"], dtype=object)[codes] if len(raw) else \
+        np.array([], dtype=object)
+    numeric = kinds == "n"
+    numbers = pd.to_numeric(pd.Series(raw[numeric], dtype=object), errors="coerce").to_numpy(dtype=float)
+    kinds[np.flatnonzero(numeric)[np.isnan(numbers)]] = "m"
+    kinds[np.flatnonzero(numeric)[np.isinf(numbers)]] = "s"
+    texts = np.flatnonzero(kinds == "s")
+    kinds[texts[raw[texts] == ""]] = "m"
+    return pd.Series(kinds, index=values.index, dtype=object)
 
 
 def _flags(values: pd.Series) -> str:
     """<sharedItems> attributes for a field whose values are written in the records."""
     kinds = _kinds(values)
-    present = set(kinds)
+    present = set(pd.unique(kinds.to_numpy()))
     attrs = []
     numbers = pd.to_numeric(values[kinds.eq("n")], errors="coerce").astype(float)
     dates = pd.to_datetime(values[kinds.eq("d")].astype(object), errors="coerce")
@@ -287,19 +292,20 @@ def _record_values(values: pd.Series, items: list[Any] | None) -> np.ndarray:
     if items is not None:
         index = {("\x00blank" if v is None else v): i for i, v in enumerate(items)}
         codes = _labels(values).fillna("\x00blank").map(index)
-        return ('<x v="' + codes.astype(int).astype(str) + '"/>').to_numpy(dtype=object)
-    kinds = _kinds(values)
-    out = pd.Series("<m/>", index=values.index, dtype=object)
-    numbers = kinds.eq("n")
-    out[numbers] = '<n v="' + values[numbers].astype(float).astype(str) + '"/>'
-    booleans = kinds.eq("b")
-    out[booleans] = np.where(values[booleans].astype(bool), '<b v="1"/>', '<b v="0"/>')
-    dates = kinds.eq("d")
-    stamps = pd.to_datetime(values[dates].astype(object), errors="coerce")
-    out[dates] = '<d v="' + stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("") + '"/>'
-    texts = kinds.eq("s")
-    out[texts] = '<s v="' + _escaped(values[texts].astype(str)) + '"/>'
-    return out.to_numpy(dtype=object)
+        return '<x v="' + codes.to_numpy(dtype=int).astype(str).astype(object) + '"/>'
+    kinds = _kinds(values).to_numpy()
+    raw = values.to_numpy(dtype=object)
+    out = np.full(len(raw), "<m/>", dtype=object)
+    numbers = kinds == "n"
+    out[numbers] = '<n v="' + raw[numbers].astype(float).astype(str).astype(object) + '"/>'
+    booleans = kinds == "b"
+    out[booleans] = np.where(raw[booleans].astype(bool), '<b v="1"/>', '<b v="0"/>')
+    dates = kinds == "d"
+    stamps = pd.to_datetime(pd.Series(raw[dates], dtype=object), errors="coerce").to_numpy(dtype="datetime64[s]")
+    out[dates] = '<d v="' + stamps.astype(str).astype(object) + '"/>'
+    texts = kinds == "s"
+    out[texts] = '<s v="' + _escaped(raw[texts]) + '"/>'
+    return out
 
 
 def _number(value: float) -> str:
@@ -310,13 +316,13 @@ def _date(value: pd.Timestamp) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _escaped(texts: pd.Series) -> pd.Series:
+_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                           "\t": "&#9;", **{chr(c): None for c in (*range(9), 11, 12, *range(14, 32))}})
+
+
+def _escaped(texts: np.ndarray) -> np.ndarray:
     """Texts as XML attribute values: escaped, without the control characters XML 1.0 cannot hold."""
-    texts = texts.str.replace(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", regex=True)
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n", "&#10;"),
-                         ("\r", "&#13;"), ("\t", "&#9;")):
-        texts = texts.str.replace(char, entity, regex=False)
-    return texts
+    return np.array([str(t).translate(_XML_ATTR) for t in texts], dtype=object)
 
 
 __all__ = ["CACHE_REL", "CACHE_TYPE", "NAME_PREFIX", "PIVOT_TABLE_REL", "PIVOT_TABLE_TYPE", "RECORDS_REL",
