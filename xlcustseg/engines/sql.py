@@ -2,8 +2,9 @@
 
 The text below runs unchanged on both engines: it keeps to the SQL the two
 share (window functions, `TRY_CAST`, `COUNT(x) OVER ()`, `RANK() … NULLS LAST`)
-and counts days as integers with Spark's `unix_date` / `date_from_unix_date`,
-which `duckdb_engine.py` defines as two macros. Identifiers are our own plain
+and counts days as integers with Spark's `unix_date` / `date_from_unix_date`
+and finds patterns with Spark's `rlike`, which `duckdb_engine.py` defines as
+macros. Identifiers are our own plain
 names: the engine's `xl_lines` view renames the file's columns to them, and the
 engine quotes the output headers itself.
 
@@ -15,14 +16,17 @@ Each rule here mirrors one pandas rule, with the same tie handling:
   keeps; a customer with any line whose date or amount cannot be read gets no
   aggregates at all;
 - R, F, M scores (`schemes/rfm.py`, `rank_scores`): `1 + floor(bins × w / n)`,
-  w = customers strictly worse (`RANK() - 1` over the better-last order),
+  w = customers strictly worse (for M `RANK() - 1` over the better-last order;
+  for R and F, whose values are few, a running count per distinct value),
   n = customers with a value; tied values share a score;
 - the value tier of each basis (`schemes/tiers.py`): count (rank method "min"
   by revenue descending, tier i while rank ≤ ceil(cutoff_i × n)), revenue_share
   (the share of the revenue above a customer < cutoff_i), threshold (revenue ≥
   amount_i); revenue ≤ 0 is the last tier;
 - High/Low of rfm8/rfm4 (`rfm_classes`, high_rule score_mean): score ≥ the mean
-  score over the scored customers.
+  score over the scored customers;
+- accounts left out (`engine/quality.py`, quality.exclude): the lines whose id
+  or name is one of them, compared as labels.
 
 The rules that do not aggregate (the class a combination of scores or highs
 names, the lifecycle stage, labels, strategy text, cadence, nature) are not
