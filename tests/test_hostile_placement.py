@@ -23,6 +23,7 @@ from typing import Any
 import jsonbook
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table
 
 from xlcustseg.cli import main as cli
@@ -407,6 +408,12 @@ def test_our_columns_are_found_again_after_the_user_inserts_a_column_or_a_row(tm
     else:
         wb["Data"].insert_rows(1)
         wb["Data"]["A1"] = "Customer list, March"
+    for table in wb["Data"].tables.values():  # Excel moves a Table with its cells; openpyxl does not
+        c0, r0, c1, r1 = range_boundaries(table.ref)
+        down, right = (0, 1) if insert == "column" else (1, 0)
+        table.ref = f"{get_column_letter(c0 + right)}{r0 + down}:{get_column_letter(c1 + right)}{r1 + down}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
     wb.save(tmp_path / "edited.xlsx")
     book = open_book(tmp_path / "edited.xlsx")[0]
     second = segment_book(book, {"language": "en"})
