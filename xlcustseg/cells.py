@@ -70,7 +70,9 @@ class Grid:
             grid = np.full((len(rows), max(lengths) or 1), None, dtype=object)
             for i, row in enumerate(rows):
                 grid[i, :len(row)] = row
-        grid[_blank_mask(grid)] = None
+        blank = _blank_mask(grid)
+        if blank is not None:
+            grid[blank] = None
         return cls(grid)
 
     @property
@@ -83,7 +85,10 @@ class Grid:
 
     def used_rows(self) -> int:
         """Rows up to the last one holding a value: a whole-column reference becomes its used part."""
-        filled = np.flatnonzero(pd.notna(self.rows).any(axis=1))  # (blanks are None: `of` made them so)
+        rows = self.rows
+        if len(rows) and any(v is not None for v in rows[-1]):  # the last row holds a value: all are used
+            return len(rows)
+        filled = np.flatnonzero(pd.notna(rows).any(axis=1))  # (blanks are None: `of` made them so)
         return int(filled[-1]) + 1 if len(filled) else 0
 
     def column(self, rows: int, j: int = 0) -> np.ndarray:
@@ -114,12 +119,23 @@ class Grid:
         return [[v] for v in out]
 
 
-def _blank_mask(grid: np.ndarray) -> np.ndarray:
+#: cell types that are never blank: a column of these (and None) needs no look for blanks
+_NEVER_BLANK = frozenset({type(None), bool, int, dt.datetime, dt.date})
+
+
+def _blank_mask(grid: np.ndarray) -> np.ndarray | None:
+    """The cells to make None (NaN, NaT, pd.NA, the empty text); None when there are none to look for."""
     flat = grid.ravel()
-    blank = pd.isna(flat)
-    if any(issubclass(t, str) for t in set(map(type, flat))):  # only a text can be the empty text
-        blank |= pd.Series(flat, dtype=object).eq("").to_numpy()
-    return blank.reshape(grid.shape)
+    types = set(map(type, flat))
+    if types <= _NEVER_BLANK:  # dates from desktop Excel, say: nothing to look for
+        return None
+    if types <= {str, type(None)}:  # only a text can be the empty text; None is already blank
+        blank = np.equal(flat, "")
+    else:
+        blank = pd.isna(flat)
+        if str in types or any(issubclass(t, str) for t in types):
+            blank |= pd.Series(flat, dtype=object).eq("").to_numpy()
+    return blank.reshape(grid.shape) if blank.any() else None
 
 
 def used_rows(*grids: Grid) -> int:

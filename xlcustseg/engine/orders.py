@@ -37,10 +37,8 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
     ok = has_id & ~bad_date & ~bad_amount
 
     days = date.to_numpy(dtype="datetime64[ns]")
-    grouped = pd.Series(days[ok]).groupby(codes[ok], sort=True)
     index = pd.RangeIndex(k)
-    first = grouped.min().reindex(index)
-    last = grouped.max().reindex(index)
+    first, last = _first_and_last(days, codes, ok, k)
     orders = _distinct_orders(lines, codes, ok, days, k)
     revenue = (_as_a_sheet_holds(np.bincount(codes[ok], weights=amount.to_numpy()[ok], minlength=k))
                if amount is not None else np.full(k, np.nan))
@@ -61,6 +59,20 @@ def aggregate(lines: FieldTable) -> tuple[FieldTable, np.ndarray]:
             customers.values[name] = values.reindex(index).astype(object)
     customers.headers = {name: lines.headers.get(name, name) for name in customers.values}
     return customers, codes
+
+
+def _first_and_last(days: np.ndarray, codes: np.ndarray, ok: np.ndarray, k: int) -> tuple[pd.Series, pd.Series]:
+    """Each customer's first and last date over the lines `ok` (NaT without one): two unbuffered
+    min/max passes over the codes, not a groupby that factorises them again."""
+    ticks, owner = days[ok].view(np.int64), codes[ok]
+    first = np.full(k, np.iinfo(np.int64).max)
+    last = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(first, owner, ticks)
+    np.maximum.at(last, owner, ticks)
+    seen = np.bincount(owner, minlength=k) > 0
+    nat = np.datetime64("NaT", "ns").view(np.int64)
+    as_dates = [pd.Series(np.where(seen, t, nat).view("datetime64[ns]"), index=pd.RangeIndex(k)) for t in (first, last)]
+    return as_dates[0], as_dates[1]
 
 
 def _as_a_sheet_holds(sums: np.ndarray) -> np.ndarray:
@@ -94,11 +106,15 @@ def _distinct_orders(lines: FieldTable, codes: np.ndarray, ok: np.ndarray,
                      days: np.ndarray, k: int) -> np.ndarray:
     if "order_id" in lines.values:
         order = lines.values["order_id"].to_numpy(dtype=object)[ok]
-        key = pd.factorize(order, use_na_sentinel=False)[0].astype(np.int64)
+        key = pd.factorize(order, use_na_sentinel=True)[0].astype(np.int64)
+        key[key < 0] = key.max(initial=-1) + 1  # lines without an order id: one order (no isna pass over the ids)
     else:
         key = days[ok].astype("datetime64[D]").astype(np.int64)
         key = key - key.min(initial=0)
     width = int(key.max(initial=0)) + 1
     customer = codes[ok].astype(np.int64)
-    first_time = ~pd.Series(customer * width + key).duplicated().to_numpy()  # each (customer, order) once
-    return np.bincount(customer[first_time], minlength=k).astype(float)
+    pairs = np.sort(customer * width + key)  # each (customer, order) once: a sort, then the first of each run
+    first = np.empty(len(pairs), dtype=bool)  # (np.unique hashes int64 keys on NumPy 2.4: 13 s on a million)
+    first[:1] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    return np.bincount(pairs[first] // width, minlength=k).astype(float)

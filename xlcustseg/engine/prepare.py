@@ -19,7 +19,7 @@ from xlcustseg.engine.quality import left_out, without_excluded
 from xlcustseg.engine.result import SegmentationError
 from xlcustseg.fields.headers import TableLayout, find_table, has_cjk
 from xlcustseg.fields.reader import FieldTable, body_of, read_fields
-from xlcustseg.fields.values import is_label
+from xlcustseg.fields.values import is_label, shared_factorizing
 from xlcustseg.i18n import NO_TABLE, all_created_headers
 from xlcustseg.notes import NoteBook
 from xlcustseg.settings import Settings
@@ -87,6 +87,12 @@ def prepare(table: pd.DataFrame, settings: Settings, origin: tuple[int, int] | N
     if not any(f in layout.fields for f in USEFUL):
         raise SegmentationError(NO_TABLE)
     row0, col0 = origin or ((1, 1) if isinstance(table.columns, pd.RangeIndex) else (2, 1))
+    with shared_factorizing():  # the id column: checked for total rows, then read, hashed once
+        return _prepare(table, settings, layout, (row0, col0))
+
+
+def _prepare(table: pd.DataFrame, settings: Settings, layout: TableLayout, origin: tuple[int, int]) -> Prepared:
+    row0, col0 = origin
     body, positions = body_of(table, layout)
     body, positions, totals = _without_total_rows(body, positions, layout, settings, (row0, col0))
     body, positions, excluded = without_excluded(body, positions, layout, settings["quality.exclude"], (row0, col0))

@@ -92,8 +92,9 @@ def _read(columns: dict[str, np.ndarray], settings: Settings) -> _Table:
     return _Table(prepared, tuple(columns), row_of)
 
 
-def _answer(table: _Table, values: pd.Series, *step_notes: tuple[pd.DataFrame, ...]) -> np.ndarray:
-    """Per input row: the value, else the text of the row's first note, else blank.
+def _answer(table: _Table, values: pd.Series, *step_notes: tuple[pd.DataFrame, ...]) -> pd.Series:
+    """Per input row: the value, else the text of the row's first note, else blank (an object Series:
+    pandas infers no dtype from a million answers on their way back to Excel).
 
     The notes are those `segment()` would make on these columns (reading, then
     each step's, in the pipeline's order); a row's first is the one in its
@@ -114,7 +115,7 @@ def _answer(table: _Table, values: pd.Series, *step_notes: tuple[pd.DataFrame, .
     answers = np.append(values.to_numpy(dtype=object), None)[table.row_of]
     missing = pd.isna(answers)
     answers[missing] = reason[table.row_of][missing]
-    return answers
+    return pd.Series(answers, dtype=object)
 
 
 # ------------------------------------------------------------------ value tiers
@@ -288,9 +289,9 @@ def _distinct_text(cells: np.ndarray) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(distinct, dtype=object)
 
 
-def _spread(answers: pd.Series, codes: np.ndarray, blank: Any = None) -> np.ndarray:
+def _spread(answers: pd.Series, codes: np.ndarray, blank: Any = None) -> pd.Series:
     """Each cell's answer from the answers per distinct text (`blank` for a blank cell, code -1)."""
-    return np.append(answers.to_numpy(dtype=object), blank)[codes]
+    return pd.Series(np.append(answers.to_numpy(dtype=object), blank)[codes], dtype=object)
 
 
 @_guard
@@ -302,12 +303,18 @@ def custnextcontact(grades: Cells, last_contacts: Cells) -> list[list[Any]]:
     cadence = lookup(text.str.upper(), "followup", "cadence_days", DEFAULTS).astype("float64")
     dates = parse_dates(pd.Series(grids[1].column(n), dtype=object))
     days = pd.Series(np.append(cadence.to_numpy(), np.nan)[codes], index=dates.values.index)
-    answers = np.array(schemes.next_followup(dates.values, days).dt.to_pydatetime(), dtype=object)
+    answers = _python_datetimes(schemes.next_followup(dates.values, days))
     not_grade = np.append(cadence.isna().to_numpy(), False)[codes]
     answers[not_grade] = error_text("#VALUE!", "不是跟进等级", "not a follow-up grade")
-    bad = dates.problems.notna().to_numpy()
+    bad = dates.unreadable.to_numpy()
     answers[bad] = [_reason_text(r) for r in dates.problems[bad]]
-    return grids[0].back(answers)
+    return grids[0].back(pd.Series(answers, dtype=object))  # (an object Series: no datetime inference on the way out)
+
+
+def _python_datetimes(dates: pd.Series) -> np.ndarray:
+    """Dates as Python datetimes (None for NaT), each distinct date converted once: dates repeat."""
+    codes, distinct = pd.factorize(dates.to_numpy(dtype="datetime64[ns]"))
+    return np.append(distinct.astype("datetime64[us]").astype(object), None)[codes]
 
 
 # ------------------------------------------------------------------ scorecard, nature, strategy
@@ -378,7 +385,7 @@ def custmove(previous_classes: Cells, current_classes: Cells, lang: Cells = None
                               pd.Series(grids[1].column(n), dtype=object), _lang(lang), ALL_TIERS)
     answers = change.to_numpy(dtype=object, copy=True)
     answers[bad.notna().to_numpy()] = error_text("#VALUE!", "不是客户等级", "not a tier")
-    return grids[1].back(answers)
+    return grids[1].back(pd.Series(answers, dtype=object))
 
 
 # ------------------------------------------------------------------ clusters

@@ -66,22 +66,31 @@ def body_of(frame: pd.DataFrame, layout: TableLayout) -> tuple[pd.DataFrame, np.
     blank = np.ones(len(body), dtype=bool)
     typed_first = sorted(range(body.shape[1]), key=lambda j: body.dtypes.iloc[j].kind == "O")  # text checked last,
     for j in typed_first:  # only in rows still blank (order lines: their amount or date already says no)
-        blank &= body.iloc[:, j].isna().to_numpy() | _blank_text(body.iloc[:, j], blank)
+        still = np.flatnonzero(blank)
+        if not len(still):
+            break
+        column = body.iloc[:, j] if len(still) == len(blank) else body.iloc[still, j]
+        blank[still] = column.isna().to_numpy() | _blank_text(column)
     keep = ~blank
     return frame.iloc[start:].iloc[np.flatnonzero(keep)], np.arange(start, len(frame))[keep]
 
 
-def _blank_text(column: pd.Series, candidates: np.ndarray) -> np.ndarray:
-    """Whitespace-only strings, looked for only among rows still blank so far."""
+def _blank_text(column: pd.Series) -> np.ndarray:
+    """Which cells are empty or whitespace-only strings."""
     out = np.zeros(len(column), dtype=bool)
-    if column.dtype != object or not candidates.any():
+    if column.dtype != object or not len(column):
         return out
-    sub = column[candidates]
-    codes, types = V.cell_types(sub.to_numpy())
+    cells = column.to_numpy()
+    codes, types = V.cell_types(cells)
     is_str = np.isin(codes, [i for i, t in enumerate(types) if t is str])
-    texts = sub.to_numpy()[is_str]  # str.isspace is the whitespace .strip() removes; one pass, no pandas .str
-    out[np.flatnonzero(candidates)[is_str]] = np.fromiter((not t or t.isspace() for t in texts), bool, len(texts))
+    texts = cells[is_str]  # str.isspace is the whitespace .strip() removes; one C-level pass, no .str
+    out[is_str] = np.fromiter(map(str.isspace, texts), bool, len(texts)) | np.equal(texts, "")
     return out
+
+
+def _only_text(column: pd.Series) -> bool:
+    """Does an object column hold strings only (so no blank to make None)? One pass over the types, in C."""
+    return column.dtype == object and set(map(type, column.to_numpy())) == {str}
 
 
 def read_fields(body: pd.DataFrame, layout: TableLayout, sheet_rows: np.ndarray,
@@ -90,12 +99,14 @@ def read_fields(body: pd.DataFrame, layout: TableLayout, sheet_rows: np.ndarray,
     table = FieldTable(n=len(body), sheet_rows=np.asarray(sheet_rows))
     for name, pos in layout.fields.items():
         kind = FIELD_KINDS.get(name, TEXT)
-        raw = body.iloc[:, pos].reset_index(drop=True)
+        column = body.iloc[:, pos]  # on positions 0..n-1, sharing its cells (reset_index copies them on pandas 2)
+        cells = column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+        raw = pd.Series(cells, index=pd.RangeIndex(len(column)), name=column.name, dtype=column.dtype, copy=False)
         header = layout.headers[pos]
         table.headers[name], table.raw[name] = header, raw
         table.sheet_cols[name] = first_col + pos
         if kind == KEY:  # only ever compared for equality: no cleaning needed
-            table.values[name] = raw.where(raw.notna(), None)
+            table.values[name] = raw if _only_text(raw) else raw.where(raw.notna(), None)
             table.problems[name] = np.zeros(len(raw), dtype=bool)
             continue
         if kind == TEXT:

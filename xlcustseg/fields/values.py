@@ -16,6 +16,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,9 +79,12 @@ class Parsed:
 
     values: pd.Series
     problems: pd.Series
+    clean: bool = False  # known to hold no problem (a fast path): `unreadable` need not look at a million Nones
 
     @property
     def unreadable(self) -> pd.Series:
+        if self.clean:
+            return pd.Series(np.zeros(len(self.problems), dtype=bool), index=self.problems.index)
         return self.problems.notna()
 
 
@@ -158,11 +164,11 @@ def parse_numbers(s: pd.Series) -> Parsed:
     reason "not_finite"; NaN is pandas' blank and stays a blank.
     """
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return _finite(s.astype("float64"), _no_problems(s.index))
+        return _finite(s.astype("float64"), _no_problems(s.index), clean=True)
     obj = s.astype(object)
     types = cell_types(obj.to_numpy())
     if _only(types, "number"):  # numbers and None (Excel's common case): nothing to parse or note
-        return _finite(pd.Series(obj.to_numpy().astype("float64"), index=s.index), _no_problems(s.index))
+        return _finite(pd.Series(obj.to_numpy().astype("float64"), index=s.index), _no_problems(s.index), clean=True)
     values = pd.Series(np.nan, index=s.index, dtype="float64")
     problems = _no_problems(s.index)
     kind = _kinds(obj, types)
@@ -178,11 +184,11 @@ def parse_numbers(s: pd.Series) -> Parsed:
     return _finite(values, problems)
 
 
-def _finite(values: pd.Series, problems: pd.Series) -> Parsed:
-    """Infinite values become NaN with the reason "not_finite"."""
+def _finite(values: pd.Series, problems: pd.Series, clean: bool = False) -> Parsed:
+    """Infinite values become NaN with the reason "not_finite" (`clean`: `problems` are known to be all None)."""
     infinite = np.isinf(values.to_numpy())
     if not infinite.any():
-        return Parsed(values, problems)
+        return Parsed(values, problems, clean)
     problems = problems.copy()
     problems[infinite] = "not_finite"
     return Parsed(values.where(~infinite), problems)
@@ -214,7 +220,7 @@ def parse_dates(s: pd.Series) -> Parsed:
     """Read datetimes, Excel serial numbers, `2024/3/5`, `2024年3月5日`, `2024-03-05 10:20` …"""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-        return Parsed(*in_date_range(values))
+        return _dates(values)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values, problems = _from_serial(s.astype("float64"))
         return Parsed(values, problems)
@@ -223,7 +229,7 @@ def parse_dates(s: pd.Series) -> Parsed:
     if _only(types, "number"):  # serial numbers (xlwings Lite) and None
         return Parsed(*_from_serial(pd.Series(obj.to_numpy().astype("float64"), index=s.index)))
     if _only(types, "datetime"):  # dates (desktop Excel) and None
-        return Parsed(*in_date_range(pd.to_datetime(obj, errors="coerce")))
+        return _dates(pd.to_datetime(obj.to_numpy(), errors="coerce"), s.index)
     values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     problems = _no_problems(s.index)
     kind = _kinds(obj, types)
@@ -238,6 +244,13 @@ def parse_dates(s: pd.Series) -> Parsed:
     if texty.any():
         values[texty], problems[texty] = _parse_date_text(obj[texty])
     return Parsed(values, problems)
+
+
+def _dates(dates: pd.Series | pd.DatetimeIndex, index: pd.Index | None = None) -> Parsed:
+    """Dates read as they are (`in_date_range`), on `index`; clean when none was out of range."""
+    dates = pd.Series(dates, index=dates.index if index is None else index, copy=False)
+    values, problems = in_date_range(dates)
+    return Parsed(values, problems, clean=bool(values.isna().sum() == dates.isna().sum()))
 
 
 def in_date_range(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -342,9 +355,13 @@ def distinct_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.arange(len(values)), np.arange(len(values))
     type_codes, types = cell_types(values)
     present = value_codes >= 0
-    codes = np.full(len(values), -1)
-    codes[present], distinct = pd.factorize(value_codes[present] * len(types) + type_codes[present])
-    first = np.zeros(len(distinct), dtype=int)
+    if sum(t is not type(None) for t in types) <= 1:  # one type of value: its values are the distinct cells
+        codes, count = value_codes, int(value_codes.max(initial=-1)) + 1
+    else:
+        codes = np.full(len(values), -1)
+        codes[present], distinct = pd.factorize(value_codes[present] * len(types) + type_codes[present])
+        count = len(distinct)
+    first = np.zeros(count, dtype=int)
     first[codes[present]] = np.flatnonzero(present)
     return codes, first
 
@@ -405,13 +422,45 @@ _SPACES = re.compile(r"\s+")
 def is_label(s: pd.Series, labels: tuple[str, ...] | list[str]) -> np.ndarray:
     """Which cells hold one of `labels` (a total row's 合计 / Grand Total …), compared by `label_key`."""
     wanted = set(label_key(pd.Series(list(labels), dtype=object)))
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)  # each distinct value once
+    codes, uniques = factorize_cells(s)  # each distinct value once
     distinct = pd.Series(uniques, dtype=object)
     texty = distinct.map(type).eq(str).to_numpy()
     hit = np.zeros(len(distinct) + 1, dtype=bool)  # the last slot: blanks (code -1)
     if texty.any() and wanted:
         hit[:-1][texty] = label_key(distinct[texty]).isin(wanted).to_numpy()
     return hit[codes]
+
+
+_SHARED: ContextVar[dict | None] = ContextVar("shared_factorizing", default=None)
+
+
+@contextmanager
+def shared_factorizing() -> Iterator[None]:
+    """Within this block, the same cells factorised twice are factorised once.
+
+    `prepare` reads the customer-id column twice, first for total rows (`is_label`),
+    then as the id (`factorize_text`): a million ids hashed once, not twice. The
+    cells are known by their memory (an object array's address, stride and length),
+    which nothing changes during the block; the memo holds the array, so no other
+    can take its place, and is dropped when the block ends.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def factorize_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize` of the cells as objects (code -1 for a blank), once per block of `shared_factorizing`."""
+    values = s.to_numpy(dtype=object)
+    memo = _SHARED.get()
+    if memo is None:
+        return pd.factorize(values, use_na_sentinel=True)
+    key = (values.__array_interface__["data"][0], values.strides, len(values))
+    if key not in memo:
+        memo[key] = (values, pd.factorize(values, use_na_sentinel=True))
+    return memo[key][1]
 
 
 def parse_text(s: pd.Series) -> pd.Series:
@@ -428,7 +477,7 @@ def factorize_text(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Cleaned once per distinct raw value: ids and names repeat, so this is fast
     on order lines. Numbers become text as a person types them (1001.0 → "1001").
     """
-    raw_codes, raw_uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    raw_codes, raw_uniques = factorize_cells(s)
     distinct = pd.Series(raw_uniques, dtype=object)
     is_str = distinct.map(type).eq(str).to_numpy()
     cleaned = distinct.copy()
@@ -462,9 +511,9 @@ def looks_like_dates(values: np.ndarray) -> bool:
     Yes when any cell is a date, a date text, or every number in it is at least
     `SERIAL_DATE_FLOOR` (dates held as Excel serial numbers, as xlwings Lite sends them).
     """
-    column = pd.Series(values, dtype=object)
-    if any(isinstance(v, _dt.date) for v in column.dropna()):
+    if any(issubclass(t, _dt.date) and t is not type(pd.NaT) for t in set(map(type, values))):
         return True
+    column = pd.Series(values, dtype=object)
     numbers = parse_numbers(column)
     text = column[numbers.problems.eq("not_number").to_numpy() & column.map(type).eq(str).to_numpy()]
     if len(text) and parse_dates(text).values.notna().any():

@@ -19,16 +19,16 @@ def lifecycle_stages(first_age: pd.Series, last_age: pd.Series, purchased: pd.Se
     bought = purchased.astype("boolean")
     first = first_age.astype("float64").to_numpy()
     last = last_age.astype("float64").to_numpy()
-    with np.errstate(invalid="ignore"):
-        stage = np.select(
-            [first <= new_days, last <= active_days, last <= dormant_days, last > dormant_days],
-            ["new", "active", "dormant", "churned"],
-            default=None,
-        )
-    result = pd.Series(stage, index=purchased.index, dtype=object)
-    result[bought.eq(False).fillna(False).to_numpy()] = "prospect"
-    result[bought.isna().to_numpy()] = None
-    return result
+    with np.errstate(invalid="ignore"):  # a code per row (4: none), then one look-up in the six stage names
+        code = np.select([first <= new_days, last <= active_days, last <= dormant_days, last > dormant_days],
+                         [0, 1, 2, 3], default=4)
+    known = bought.notna().to_numpy()
+    code[known & ~bought.fillna(True).to_numpy(dtype=bool)] = 5
+    code[~known] = 4
+    return pd.Series(_STAGES[code], index=purchased.index, dtype=object)
+
+
+_STAGES = np.array(["new", "active", "dormant", "churned", None, "prospect"], dtype=object)
 
 
 def purchase_on_record(evidence: list[pd.Series], amounts: list[pd.Series], unreadable: np.ndarray) -> pd.Series:
