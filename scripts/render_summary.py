@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,9 +55,10 @@ def ensure_cjk_font() -> None:
         sys.exit("fonts-noto-cjk was installed but fontconfig knows no CJK font: run fc-cache -f")
 
 
-def summary_pdf(soffice: str, out: Path) -> Path:
-    """Segment the Chinese sample, let LibreOffice compute it, and print only the summary sheet to a PDF in `out`."""
-    book, _ = open_book(ROOT / "workbook_templates" / "客户名单示例.xlsx")
+def summary_pdf(soffice: str, out: Path, source: Path = ROOT / "workbook_templates" / "客户名单示例.xlsx") -> Path:
+    """Segment `source` (the Chinese sample), let LibreOffice compute it, and print only the summary sheet to a
+    PDF in `out`; out/segmented.xlsx is the run's output and out/summary.xlsx the summary as computed values."""
+    book, _ = open_book(source)
     report = segment_book(book)
     segmented = out / "segmented.xlsx"
     book.save(segmented)
@@ -69,7 +71,8 @@ def summary_pdf(soffice: str, out: Path) -> Path:
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 1
-    sheet.print_area = "A1:AF60"
+    right = max([sheet.max_column, *(c.anchor._from.col + 9 for c in sheet._charts)])
+    sheet.print_area = f"A1:{get_column_letter(right)}{sheet.max_row}"  # every block and chart the run placed
     only = out / "summary.xlsx"
     values.save(only)
     return _soffice(soffice, only, "pdf", out)

@@ -35,6 +35,7 @@ from xlcustseg.workbook.port import Block, ChartSpec, SheetData, column_letter, 
 from xlcustseg.workbook.reading import sheet_values
 from xlcustseg.workbook.sheet_patch import PendingColumn, forget, patch_file
 from xlcustseg.workbook.template import anchors as template_anchors
+from xlcustseg.workbook.template import copy_conditional_formats
 
 #: columns longer than this are spliced into the saved XML instead of built cell by cell
 DEFER_ROWS = 500
@@ -257,6 +258,7 @@ class OpenpyxlBook:
             target = self._new_sheet(name, None)
             _copy_sheet(source_book[template_sheet], target)
             places = template_anchors(source_book, template_sheet)
+        copy_conditional_formats(self.wb[title] if held is not None else source_book[template_sheet], target)
         for name_, (row, col) in places.items():
             if name_ in self.wb.defined_names:  # a workbook-wide name left by an older version
                 del self.wb.defined_names[name_]

@@ -5,9 +5,11 @@ staff can restyle in Excel. The filler finds where each block goes by the
 template's defined names, never by fixed cells:
 
     xcs_title       title and subtitle (two cells down)
-    xcs_pareto      the Pareto sentence, and below it the top-20% revenue share
+    xcs_pareto      the Pareto sentence (its share computed inside the one formula: no helper cell)
     xcs_tiers       tier table: tier, label, customers, share, revenue, share, average
-    xcs_cross       tier × RFM class cross-tab
+    xcs_cross       tier × RFM class cross-tab (as many columns as the scheme has classes)
+    xcs_heatmap     (optional) R × F grid of customer counts (else 3 rows below the strategy table)
+    xcs_heatmap_m   (optional) R × F grid of the average M score (else right of the counts)
     xcs_lifecycle   lifecycle distribution
     xcs_strategies  strategy table
     xcs_curve       Pareto curve data (customer share, revenue share)
@@ -37,6 +39,7 @@ from xlcustseg.workbook.port import ChartSpec, WorkbookPort, column_letter, quot
 
 CURVE_POINTS = tuple(round(p / 20, 2) for p in range(1, 21))  # 5%, 10%, … 100% of customers
 PERCENT, MONEY, INTEGER = "0.0%", "#,##0.00", "0"
+R_SCORE, F_SCORE, M_AVERAGE = '"R"0', '"F"0', "0.00"  # the heatmaps' headers hold the scores, shown as R5 / F1
 TEMPLATE_SHEET = "Summary"
 ANCHORS = ("xcs_title", "xcs_pareto", "xcs_tiers", "xcs_cross", "xcs_lifecycle", "xcs_strategies",
            "xcs_curve", "xcs_quality", "xcs_charts")
@@ -77,7 +80,12 @@ def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, dat
     _pareto(book, sheet_name, anchors["xcs_pareto"], data, zh)
     _cross(book, sheet_name, anchors["xcs_cross"], result, data)
     _lifecycle(book, sheet_name, anchors["xcs_lifecycle"], result, data)
-    _strategies(book, sheet_name, anchors["xcs_strategies"], result, data)
+    n_strategies = _strategies(book, sheet_name, anchors["xcs_strategies"], result, data)
+    strategies_row, strategies_col = anchors["xcs_strategies"]
+    counts_at = anchors.get("xcs_heatmap", (strategies_row + n_strategies + 4, strategies_col))
+    bins = result.settings["rfm.bins"]
+    _heatmap(book, sheet_name, counts_at, anchors.get("xcs_heatmap_m", (counts_at[0], counts_at[1] + bins + 2)),
+             bins, data)
     warnings = [*result.summary.quality, *result.warnings, *(extra_warnings or [])]
     book.write_block(sheet_name, *anchors["xcs_quality"], [[w] for w in warnings] or [["—"]])
     _charts(book, sheet_name, anchors["xcs_charts"], anchors["xcs_tiers"], tier_rows, curve, zh)
@@ -86,7 +94,8 @@ def fill_summary(book: WorkbookPort, sheet_name: str, result: SegmentResult, dat
         _clusters(book, sheet_name, at, clusters, data, zh)
     elif "xcs_clusters" in anchors:
         hint = pick(SUMMARY_TEXTS["no_clusters"], lang)
-        book.write_block(sheet_name, *anchors["xcs_clusters"], [[hint]])
+        row, col = anchors["xcs_clusters"]
+        book.write_block(sheet_name, row + 1, col, [[hint]])  # under the (empty) header: a note, not a header
     if result.clv is not None:  # optional anchor xcs_clv, else below the cluster profile's place
         curve_row, curve_col = anchors["xcs_curve"]
         at = anchors.get("xcs_clv", (anchors.get("xcs_clusters", (curve_row + 24, curve_col))[0] + 14, curve_col))
@@ -203,7 +212,7 @@ def _pareto(book, sheet, at, data: DataColumns, zh: bool) -> None:
     k = f"ROUNDUP(COUNT({rev})*0.2,0)"
     share = f"TEXT({_top_share(data, 0.2)},\"0.0%\")"
     text = Formula(SUMMARY_TEXTS["pareto_formula"][0 if zh else 1].format(k=k, share=share))
-    book.write_block(sheet, at[0], at[1], [[text], [Formula(f"={_top_share(data, 0.2)}")]], [PERCENT])
+    book.write_block(sheet, at[0], at[1], [[text]])
 
 
 def _curve(book, sheet, at, data: DataColumns, zh: bool) -> tuple[int, int, int]:
@@ -245,7 +254,8 @@ def _lifecycle(book, sheet, at, result: SegmentResult, data: DataColumns) -> Non
     book.write_block(sheet, first, col0, rows, [None, INTEGER, PERCENT])
 
 
-def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> None:
+def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> int:
+    """One row per tier and class present: its customers (live), cadence and strategy; returns the row count."""
     zh = result.language == "zh"
     classes, settings = result.classes, result.settings
     column, scheme = result.secondary
@@ -263,6 +273,27 @@ def _strategies(book, sheet, at, result: SegmentResult, data: DataColumns) -> No
     book.write_block(sheet, row0, col0, [header])
     if rows:
         book.write_block(sheet, row0 + 1, col0, rows, [None, None, INTEGER, INTEGER, None])
+    return len(rows)
+
+
+def _heatmap(book, sheet, counts_at, average_at, bins: int, data: DataColumns) -> None:
+    """The R × F heatmaps: customers per R and F score (COUNTIFS) and their average M score (AVERAGEIFS, "-"
+    where no customer), R from best to worst down, F from worst to best across. The headers are the scores
+    themselves shown as R5 / F1, so each formula looks them up; the template's colour scale colours the grids."""
+    r_range, f_range, m_range = data.range("r"), data.range("f"), data.range("m")
+    for (row0, col0), average in ((counts_at, False), (average_at, True)):
+        corner = column_letter(col0)
+        rows = []
+        for i, r_score in enumerate(range(bins, 0, -1)):
+            r = row0 + 1 + i
+            cells = []
+            for j in range(bins):
+                where = f"{r_range},${corner}{r},{f_range},{column_letter(col0 + 1 + j)}${row0}"
+                cells.append(Formula(f"=IFERROR(AVERAGEIFS({m_range},{where}),\"-\")" if average
+                                     else f"=COUNTIFS({where})"))
+            rows.append([r_score, *cells])
+        book.write_block(sheet, row0, col0, [["R \\ F", *range(1, bins + 1)]], [None] + [F_SCORE] * bins)
+        book.write_block(sheet, row0 + 1, col0, rows, [R_SCORE] + [M_AVERAGE if average else INTEGER] * bins)
 
 
 def _charts(book, sheet, at, tiers_at, n_tiers: int, curve: tuple[int, int, int], zh: bool) -> None:

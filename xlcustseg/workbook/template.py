@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcustseg.workbook.ooxml import parse_reference
 
@@ -15,3 +16,11 @@ def anchors(book: Workbook, sheet: str) -> dict[str, tuple[int, int]]:
         if place is not None and place[0] == sheet:
             found[defined.name] = (place[1], place[2])
     return found
+
+
+def copy_conditional_formats(source: Worksheet, target: Worksheet) -> None:
+    """Give `target` every conditional format of `source` (same ranges and rules): the summary template styles
+    its run-sized tables and colours its heatmaps this way, and openpyxl's sheet copies leave them out."""
+    for formatting in source.conditional_formatting:
+        for rule in formatting.rules:
+            target.conditional_formatting.add(str(formatting.sqref), rule)
