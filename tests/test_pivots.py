@@ -30,6 +30,7 @@ from test_package_book import rich_workbook
 from xlcustseg.cli import main as cli
 from xlcustseg.i18n import PIVOT_TEXTS
 from xlcustseg.samples import write_samples
+from xlcustseg.workbook import pivots
 
 UNO_SCRIPT = Path(__file__).with_name("uno_pivots.py")
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -80,6 +81,12 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     out["orders_again"] = _segment(out["orders"], folder / "orders_again.xlsx")
     out["zh"] = _segment(zh, folder / "zh_out.xlsx")
     out["blank_header"] = _segment(_blank_header(folder / "blank.xlsx"), folder / "blank_out.xlsx")
+    limit = pivots.RECORDS_LIMIT
+    try:  # a table above the limit: the cache goes without its records, rebuilt from the sheet on open
+        pivots.RECORDS_LIMIT = 0
+        out["no_records"] = _segment(orders, folder / "no_records.xlsx")
+    finally:
+        pivots.RECORDS_LIMIT = limit
     in_place = folder / "in_place.xlsm"
     shutil.copyfile(rich, in_place)
     for _ in range(2):
@@ -153,7 +160,8 @@ def _pilot(tables: list[dict], name: str) -> dict:
     return found[0]
 
 
-CASES = ["rich", "orders", "orders_again", "zh", "blank_header", "in_place"]  # in_place: the second run of rich
+# in_place: the second run of rich; no_records: order lines with RECORDS_LIMIT 0
+CASES = ["rich", "orders", "orders_again", "zh", "blank_header", "in_place", "no_records"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -190,10 +198,15 @@ def test_the_pivot_cache_reads_the_table_and_refreshes_on_open(case, outputs, pi
     parts = _parts(outputs[case])
     cache = parts[_our_cache(parts)].decode()
     assert 'refreshOnLoad="1"' in cache
-    cache_rels = parts[re.sub(r"([^/]+)$", r"_rels/\1.rels", _our_cache(parts))].decode()
-    records = parts[re.search(r'Target="/?([^"]+)"', cache_rels).group(1)].decode()
     frame = _source_frame(outputs[case])
-    assert records.count("<r>") == len(frame) == int(re.search(r'recordCount="(\d+)"', cache).group(1))
+    assert len(frame) == int(re.search(r'recordCount="(\d+)"', cache).group(1))
+    cache_rels = re.sub(r"([^/]+)$", r"_rels/\1.rels", _our_cache(parts))
+    if case == "no_records":
+        assert 'saveData="0"' in cache and cache_rels not in parts
+        assert not [n for n in parts if "pivotCacheRecords" in n]
+    else:
+        records = parts[re.search(r'Target="/?([^"]+)"', parts[cache_rels].decode()).group(1)].decode()
+        assert records.count("<r>") == len(frame)
     ref, sheet = re.search(r'<worksheetSource ref="([^"]+)" sheet="([^"]+)"', cache).groups()
     source = _pilot(pilots[case], "xlcustseg_by_tier")["source"]
     min_col, min_row, max_col, max_row = openpyxl.utils.cell.range_boundaries(ref)

@@ -485,11 +485,13 @@ def _add_pivots(book: PackageBook, made: dict[str, str], out: Output, grafter: _
     taken_ids = [int(i) for i in re.findall(r'<pivotCache\b[^>]*?\bcacheId="(\d+)"', workbook)]
     cache_id = max(taken_ids, default=0) + 1
     cache = grafter._free("xl/pivotCache/pivotCacheDefinition1.xml")
-    records = grafter._free("xl/pivotCache/pivotCacheRecords1.xml")
-    out.added[records] = pv.cache_records(source, axes).encode()
-    out.added[cache] = pv.cache_definition(source, axes, "rId1").encode()
-    out.added[rels_part(cache)] = _rels([("rId1", pv.RECORDS_REL, records)])
-    out.content_types |= {cache: pv.CACHE_TYPE, records: pv.RECORDS_TYPE}
+    out.content_types[cache] = pv.CACHE_TYPE
+    if pv.carries_records(source):
+        records = grafter._free("xl/pivotCache/pivotCacheRecords1.xml")
+        out.added[records] = pv.cache_records(source, axes).encode()
+        out.added[rels_part(cache)] = _rels([("rId1", pv.RECORDS_REL, records)])
+        out.content_types[records] = pv.RECORDS_TYPE
+    out.added[cache] = pv.cache_definition(source, axes, "rId1" if pv.carries_records(source) else None).encode()
     for pivot in pivots:
         part = grafter._free("xl/pivotTables/pivotTable1.xml")
         out.added[part] = pv.pivot_table(pivot, cache_id, source, axes).encode()

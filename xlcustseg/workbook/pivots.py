@@ -37,6 +37,9 @@ PIVOT_TABLE_TYPE = f"{_KINDS}.pivotTable+xml"
 CACHE_TYPE = f"{_KINDS}.pivotCacheDefinition+xml"
 RECORDS_TYPE = f"{_KINDS}.pivotCacheRecords+xml"
 NAME_PREFIX = "xlcustseg_"  # our PivotTables' names begin so
+#: a cache of more cells (rows × fields) than this is written without its records (saveData="0"): readers
+#: rebuild it from the sheet on open (refreshOnLoad), and the package stays small
+RECORDS_LIMIT = 2_000_000
 _EPOCH = np.datetime64("1899-12-30")
 
 
@@ -88,11 +91,18 @@ def axis_items(values: pd.Series, order: Sequence[Any] = ()) -> list[Any]:
     return [*first, *rest, *([None] if values.isna().any() else [])]
 
 
-def cache_definition(source: Source, axes: dict[str, list[Any]], records_id: str) -> str:
-    """The pivotCacheDefinition part: refreshed on load, over `source`, its records at relationship `records_id`."""
+def carries_records(source: Source) -> bool:
+    """Whether the cache of `source` is written with its records (at most RECORDS_LIMIT cells)."""
+    return len(source.frame) * len(source.frame.columns) <= RECORDS_LIMIT
+
+
+def cache_definition(source: Source, axes: dict[str, list[Any]], records_id: str | None) -> str:
+    """The pivotCacheDefinition part: refreshed on load, over `source`, its records at relationship `records_id`
+    (None: written without records, saveData="0")."""
     fields = "".join(_cache_field(str(name), source.frame[name], axes.get(name)) for name in source.frame.columns)
+    records = f'r:id="{records_id}"' if records_id is not None else 'saveData="0"'
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<pivotCacheDefinition xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}" r:id="{records_id}" '
+            f'<pivotCacheDefinition xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}" {records} '
             f'refreshOnLoad="1" refreshedBy="xlcustseg" createdVersion="6" refreshedVersion="6" '
             f'minRefreshableVersion="3" recordCount="{len(source.frame)}">'
             f'<cacheSource type="worksheet"><worksheetSource ref="{source.ref}" sheet={quoteattr(source.sheet)}/>'
@@ -325,6 +335,6 @@ def _escaped(texts: np.ndarray) -> np.ndarray:
     return np.array([str(t).translate(_XML_ATTR) for t in texts], dtype=object)
 
 
-__all__ = ["CACHE_REL", "CACHE_TYPE", "NAME_PREFIX", "PIVOT_TABLE_REL", "PIVOT_TABLE_TYPE", "RECORDS_REL",
-           "RECORDS_TYPE", "Pivot", "Source", "axis_items", "cache_definition", "cache_records",
-           "pivot_table", "rendered", "size"]
+__all__ = ["CACHE_REL", "CACHE_TYPE", "NAME_PREFIX", "PIVOT_TABLE_REL", "PIVOT_TABLE_TYPE", "RECORDS_LIMIT",
+           "RECORDS_REL", "RECORDS_TYPE", "Pivot", "Source", "axis_items", "cache_definition", "cache_records",
+           "carries_records", "pivot_table", "rendered", "size"]
