@@ -1,10 +1,15 @@
-"""The summary rendered by LibreOffice holds its Chinese headings as text (issue #12 point 6).
+"""The summary as LibreOffice renders it (issue #12 point 6): Chinese headings as text, and a clean page.
 
-scripts/render_summary.py prints the Chinese sample's summary sheet to a PDF in
+scripts/render_summary.py prints a sample's summary sheet to a PDF in
 LibreOffice headless (the step behind docs/summary.png); the PDF's text layer
 (pdftotext) must carry the title, the section headings and the chart titles.
-It needs a CJK font (render_summary.ensure_cjk_font installs one), as
-docs/summary.png does; without one it fails under CI and skips elsewhere.
+The same step leaves the summary as LibreOffice computed it (summary.xlsx):
+on both bundled samples it must show no helper value (the Pareto share only in
+the sentence and the curve), no styled cell left empty (a placeholder row or
+column of the template) and a tier × RFM table exactly as wide and tall as the
+run's classes and tiers. It needs a CJK font (render_summary.ensure_cjk_font
+installs one), as docs/summary.png does; without one it fails under CI and
+skips elsewhere.
 """
 
 from __future__ import annotations
@@ -16,14 +21,23 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 from libreoffice import soffice
 
+from xlcustseg.engine.strategies import labels
 from xlcustseg.i18n import SUMMARY_TEXTS
+from xlcustseg.workbook.files import open_book
+from xlcustseg.workbook.run import segment_book
+from xlcustseg.workbook.template import anchors as template_anchors
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "render_summary.py"
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "render_summary.py"
+SAMPLES = {"zh": ROOT / "workbook_templates" / "客户名单示例.xlsx",
+           "en": ROOT / "workbook_templates" / "orders_sample.xlsx"}
 #: headings of the summary template, then the texts the run writes (title, chart titles)
-HEADINGS = ["价值分层", "生命周期", "分层策略", "帕累托曲线数据",
+HEADINGS = ["价值分层", "生命周期", "分层策略", "帕累托曲线数据", "RFM热力图",
             *(SUMMARY_TEXTS[k][0] for k in ("title", "chart_customers", "chart_revenue", "chart_pareto"))]
 
 
@@ -37,7 +51,9 @@ def _needed(tool: str, why: str) -> str:
     raise AssertionError("unreachable")
 
 
-def test_the_summary_pdf_text_layer_holds_the_chinese_headings(tmp_path):
+@pytest.fixture(scope="module", params=sorted(SAMPLES))
+def rendered(request, tmp_path_factory):
+    """(sample key, PDF text, the summary as computed values, the run's report) of one bundled sample."""
     pdftotext = _needed("pdftotext", "apt-get install poppler-utils")
     spec = importlib.util.spec_from_file_location("render_summary", SCRIPT)
     render = importlib.util.module_from_spec(spec)
@@ -46,8 +62,52 @@ def test_the_summary_pdf_text_layer_holds_the_chinese_headings(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("a CJK font is required under CI: apt-get install -y fonts-noto-cjk")
         pytest.skip("no CJK font (apt-get install -y fonts-noto-cjk)")
-    pdf = render.summary_pdf(soffice(), tmp_path)
+    out = tmp_path_factory.mktemp(f"render_{request.param}")
+    pdf = render.summary_pdf(soffice(), out, SAMPLES[request.param])
     text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    book, _ = open_book(SAMPLES[request.param])
+    report = segment_book(book)  # the same run again: its classes, tiers and figures
+    values = openpyxl.load_workbook(out / "summary.xlsx")
+    return request.param, text, values[report.summary_sheet], report
+
+
+def test_the_summary_pdf_text_layer_holds_the_chinese_headings(rendered):
+    key, text, _, _ = rendered
+    if key != "zh":
+        pytest.skip("the Chinese headings are checked on the Chinese sample")
     flat = re.sub(r"\s+", "", text)
     assert [h for h in HEADINGS if re.sub(r"\s+", "", h) not in flat] == []
     assert "前20%的客户" in flat  # the Pareto statement, computed by LibreOffice
+
+
+def test_no_helper_value_shows(rendered):
+    """The top-20% revenue share appears in the sentence and on the curve's 20% row, nowhere else."""
+    _, text, ws, report = rendered
+    share = f"{report.result.summary.pareto.top_share:.1%}"
+    assert text.count(share) == 2, (share, text.count(share))
+    row, col = template_anchors(ws.parent, ws.title)["xcs_pareto"]
+    assert share in str(ws.cell(row, col).value) and ws.cell(row + 1, col).value is None
+
+
+def test_no_styled_cell_is_left_empty(rendered):
+    """Every cell the template styles with a fill or a border shows a value: no placeholder row or column."""
+    _, _, ws, _ = rendered
+    empty = [c.coordinate for row in ws.iter_rows() for c in row if c.value in (None, "")
+             and ((c.fill is not None and c.fill.fill_type) or any(
+                 getattr(c.border, side).style for side in ("left", "right", "top", "bottom")))]
+    assert empty == []
+
+
+def test_the_tier_rfm_table_is_as_wide_as_the_classes(rendered):
+    _, _, ws, report = rendered
+    result = report.result
+    names = list(labels(pd.Series(result.settings.classes(result.rfm_map), dtype=object), result.rfm_map,
+                        result.language, result.settings))
+    tiers = list(result.settings.tier_letters())
+    row0, col0 = template_anchors(ws.parent, ws.title)["xcs_cross"]
+    header = [ws.cell(row0, col0 + j).value for j in range(len(names) + 3)]
+    assert header == [SUMMARY_TEXTS["cross_corner"][0 if result.language == "zh" else 1], *names, None, None]
+    body = [[ws.cell(row0 + 1 + i, col0 + j).value for j in range(len(names) + 2)] for i in range(len(tiers) + 1)]
+    assert [r[0] for r in body] == [*tiers, None]
+    assert all(isinstance(v, int | float) for r in body[:-1] for v in r[1:-1])  # every count shows
+    assert [r[-1] for r in body] == [None] * (len(tiers) + 1) and body[-1] == [None] * (len(names) + 2)
