@@ -1,4 +1,13 @@
-"""Learnt grades on a workbook: read the table, learn the staff's column, write predictions and rules."""
+"""Learnt grades on a workbook: read the table, learn the staff's column, write predictions and rules.
+
+The 预测等级/Predicted and 置信度/Confidence columns are placed as the run places
+its class columns (`run.place_columns`): a user column with one of these headers
+keeps its place and ours take OURS_SUFFIX. Ours are found again by a record kept
+on our rules sheet (a RECORD_MARK block below the rules, as on the settings
+sheet: a row `columns, sheet, header row, predicted=F, confidence=G`), never by
+header alone; a rules sheet of an earlier version, without the record, marks an
+earlier output whose columns are ours where both headers stand side by side.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +18,17 @@ import numpy as np
 import pandas as pd
 
 from xlcustseg.fields.headers import find_table, has_cjk
-from xlcustseg.i18n import PREDICTED_COLUMNS, all_created_headers, sheet_name, text
+from xlcustseg.i18n import PREDICTED_COLUMNS, RECORD_MARK, all_created_headers, pick, sheet_name, text
 from xlcustseg.learn import LearnError, LearnResult, learn_grades
 from xlcustseg.workbook.port import WorkbookPort
-from xlcustseg.workbook.run import WorkbookError, _exact, claim_sheet
+from xlcustseg.workbook.run import (
+    WorkbookError,
+    _columns_text,
+    _parse_record,
+    claim_sheet,
+    place_columns,
+    recorded_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -51,14 +67,33 @@ def learn_book(book: WorkbookPort, label: str, sheet: str | None = None) -> Lear
         result = learn_grades(body, label, lang=lang, exclude=skip)
     except LearnError as exc:
         raise WorkbookError(str(exc)) from None
-    _write(book, sheet, data.first_row + header_index, data.first_col, headers, result, lang)
+    header_row = data.first_row + header_index
     rules_sheet = claim_sheet(book, "rules", sheet_name("rules", lang), avoid=sheet, ours=_rules_sheet)
+    keys = [(key, pick((zh, en), lang)) for key, zh, en in PREDICTED_COLUMNS]
+    recorded, legacy = _recorded(book, rules_sheet, sheet, header_row, keys)
+    last_row = data.first_row + len(data.rows) - 1
+    columns, headers = place_columns(book, sheet, header_row, last_row, keys, lang, recorded, legacy)
+    _write(book, sheet, header_row, columns, headers, result)
     book.replace_sheet(rules_sheet, after=sheet)
     title = text("learn_title", lang)
     accuracy = "—" if np.isnan(result.accuracy) else f"{result.accuracy:.1%}"
     summary = text("learn_accuracy", lang, folds=result.folds, accuracy=accuracy, labelled=result.labelled)
-    book.write_column(rules_sheet, 1, 1, [title, summary, None, *result.rules])
+    record = [[], [RECORD_MARK, text("record_title", lang)], ["columns", sheet, header_row, _columns_text(columns)]]
+    book.write_block(rules_sheet, 1, 1, [[title], [summary], [None], *([r] for r in result.rules), *record])
     return LearnReport(result, sheet, rules_sheet, lang)
+
+
+def _recorded(book: WorkbookPort, rules_sheet: str, sheet: str, header_row: int,
+              keys: list[tuple[str, str]]) -> tuple[dict[str, int] | None, bool]:
+    """Our columns on `sheet` as the record on our rules sheet has them, and whether the rules sheet is an
+    earlier version's (ours by its title, without a record: its columns are found by their block)."""
+    if rules_sheet not in book.sheet_names():
+        return None, False
+    rows = book.read(rules_sheet).rows
+    record = _parse_record(rules_sheet, rows)
+    if record is None:
+        return None, _rules_sheet(rows)
+    return recorded_columns(record.columns, sheet, header_row, keys), False
 
 
 def _rules_sheet(rows: list[list[Any]]) -> bool:
@@ -66,15 +101,10 @@ def _rules_sheet(rows: list[list[Any]]) -> bool:
     return bool(rows) and bool(rows[0]) and rows[0][0] in {text("learn_title", lang) for lang in ("zh", "en")}
 
 
-def _write(book: WorkbookPort, sheet: str, header_row: int, first_col: int, headers: list[str],
-           result: LearnResult, lang: str) -> None:
-    known = {_exact(h): first_col + j for j, h in enumerate(headers) if h}
-    next_col = first_col + max((j for j, h in enumerate(headers) if h), default=-1) + 1
-    i = 0 if lang == "zh" else 1
-    for (key, *names), series in zip(PREDICTED_COLUMNS, (result.predicted, result.confidence), strict=True):
-        header = names[i]
-        col = known.get(_exact(names[0])) or known.get(_exact(names[1]))
-        if col is None:
-            col, next_col = next_col, next_col + 1
+def _write(book: WorkbookPort, sheet: str, header_row: int, columns: dict[str, int], headers: dict[str, str],
+           result: LearnResult) -> None:
+    """The predicted grade and its confidence (a share, shown as a percentage) under their headers."""
+    for key, series in (("predicted", result.predicted), ("confidence", result.confidence)):
         values = [None if pd.isna(v) else (round(float(v), 4) if key == "confidence" else v) for v in series]
-        book.write_column(sheet, header_row, col, [header, *values], "0%" if key == "confidence" else None)
+        book.write_column(sheet, header_row, columns[key], [headers[key], *values],
+                          "0%" if key == "confidence" else None)

@@ -29,12 +29,20 @@ from xlcustseg.engine import SegmentationError
 from xlcustseg.engine.movement import Movement, compare, segment_as_of
 from xlcustseg.fields.headers import find_table, normalise_header
 from xlcustseg.fields.values import parse_dates
-from xlcustseg.i18n import MOVEMENT_COLUMNS, MOVEMENT_SHEET, OUTPUT_COLUMNS, TIER_CHANGES, pick, text
+from xlcustseg.i18n import (
+    MOVEMENT_COLUMNS,
+    MOVEMENT_SHEET,
+    OUTPUT_COLUMNS,
+    TIER_CHANGES,
+    all_created_headers,
+    pick,
+    text,
+)
 from xlcustseg.settings import Settings, SettingsError
 from xlcustseg.settings_table import read_settings_table
 from xlcustseg.workbook.ooxml import quote_sheet
 from xlcustseg.workbook.port import WorkbookPort
-from xlcustseg.workbook.run import RunReport, WorkbookError, claim_sheet, settings_sheet
+from xlcustseg.workbook.run import RunReport, WorkbookError, claim_columns, claim_sheet, settings_sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 LOST_COLUMNS = {"tier": "B", "rfm_class": "C"}  # where the lost customers' tier and RFM class are listed
@@ -159,12 +167,12 @@ def add_movement(book: WorkbookPort, report: RunReport, previous: Snapshot) -> M
     whole = book.read(sheet)
     headers = whole.row_values(header_row)
     now = pd.DataFrame([whole.row_values(r) for r in range(first, last + 1)], dtype=object)
-    now.columns = _unique(headers)[:now.shape[1]]
+    now.columns = _now_headers(report, whole.first_col, headers)[:now.shape[1]]
     try:
         moved = compare(previous.table, now, lang=lang, settings=report.result.settings)
     except SegmentationError as exc:
         raise WorkbookError(f"Previous snapshot {previous.source}: {exc}") from None
-    columns = _write_columns(book, report, whole, headers, moved)
+    columns = _write_columns(book, report, moved)
     rows = _sheet_rows(report, moved, columns)
     name = claim_sheet(book, "movement", pick(MOVEMENT_SHEET, lang), avoid=report.input_sheet)
     book.replace_sheet(name, after=report.summary_sheet)
@@ -172,20 +180,24 @@ def add_movement(book: WorkbookPort, report: RunReport, previous: Snapshot) -> M
     return moved
 
 
-def _write_columns(book: WorkbookPort, report: RunReport, whole: Any, headers: list[Any],
-                   moved: Movement) -> dict[str, int]:
-    """上期等级 / 上期RFM分群 / 等级变动 in their old place if the sheet has them, else right of everything."""
+def _now_headers(report: RunReport, first_col: int, headers: list[Any]) -> list[str]:
+    """The output sheet's headers for `compare`: our class columns (by the run's report) under our plain headers;
+    a column of the user's (or an older one of ours) with one of our headers renamed, so it is never read as ours."""
+    ours = {col: pick((zh, en), report.result.language) for key, zh, en in OUTPUT_COLUMNS
+            for k, col in report.columns.items() if k == key}
+    created = all_created_headers()
+    named = [ours.get(first_col + j, f"_{j}" if str(h) in created else h) for j, h in enumerate(headers)]
+    return _unique(named)
+
+
+def _write_columns(book: WorkbookPort, report: RunReport, moved: Movement) -> dict[str, int]:
+    """上期等级 / 上期RFM分群 / 等级变动: where the record has ours (a user column with one of these headers keeps
+    its place and ours take OURS_SUFFIX), else right of everything used (`run.claim_columns`)."""
     lang, sheet, header_row = report.result.language, report.output_sheet, report.first_data_row - 1
-    known = {str(h): whole.first_col + j for j, h in enumerate(headers) if h is not None}
-    next_col = whole.last_col(header_row, report.last_data_row) + 1
-    columns: dict[str, int] = {}
-    for key, zh, en in MOVEMENT_COLUMNS:
-        header = pick((zh, en), lang)
-        col = known.get(header) or known.get(zh) or known.get(en)
-        if col is None:
-            col, next_col = next_col, next_col + 1
-        columns[key] = col
-        book.write_column(sheet, header_row, col, [header, *moved.table[header].to_numpy(dtype=object)])
+    keys = [(key, pick((zh, en), lang)) for key, zh, en in MOVEMENT_COLUMNS]
+    columns, headers = claim_columns(book, sheet, header_row, report.last_data_row, keys, lang)
+    for key, header in keys:
+        book.write_column(sheet, header_row, columns[key], [headers[key], *moved.table[header].to_numpy(dtype=object)])
     return columns
 
 
