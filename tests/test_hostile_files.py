@@ -161,7 +161,7 @@ def refused(done: subprocess.CompletedProcess[str], *words: str) -> str:
     assert done.returncode in (1, 2), (done.returncode, done.stdout, done.stderr)
     text = done.stderr.strip()
     assert "Traceback" not in done.stderr and "internal error" not in text, done.stderr
-    assert len(text.splitlines()) == 1 and text.startswith("xlcustseg: ") and text.endswith("."), text
+    assert len(text.splitlines()) == 1 and text.startswith("xlcustseg: ") and text.endswith((".", "。")), text
     assert done.stdout == ""
     for word in words:
         assert word in text, (word, text)
@@ -561,3 +561,145 @@ def test_xls_input_keeps_sheet_visibility_and_says_what_it_could_not_keep(tmp_pa
     out = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert out["Hidden notes"].sheet_state == "hidden" and out["VH"].sheet_state == "veryHidden"
     assert out["Lookup"].sheet_state == "visible" and out["Customers"].sheet_state == "visible"
+
+
+# -- the limits' refusals in the run's language (issue #15) ------------------------------------------------------
+@pytest.mark.parametrize(("variable", "value", "lang", "words"), [
+    ("XLCUSTSEG_MAX_SHARED_STRINGS", "10000", "zh", ("已拒绝读取", "65,536 个共享字符串", "超过上限 10,000")),
+    ("XLCUSTSEG_MAX_SHARED_STRINGS", "10000", "en", ("is refused", "65,536 shared strings", "limit of 10,000")),
+    ("XLCUSTSEG_MAX_CELLS", "100", "zh", ("个单元格", "超过上限 100（", "只对信任的文件调高它")),
+    ("XLCUSTSEG_MAX_TOTAL_BYTES", "5000", "zh", ("字节", "超过上限 5,000")),
+    ("XLCUSTSEG_MAX_CELLS", "lots", "zh", ("XLCUSTSEG_MAX_CELLS='lots'", "不是大于 0 的整数")),
+    ("XLCUSTSEG_MAX_CELLS", "lots", "en", ("XLCUSTSEG_MAX_CELLS='lots'", "is not a whole number above 0")),
+])
+def test_a_limit_refusal_follows_the_language_asked_for(tmp_path: Path, base: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture, variable: str, value: str,
+                                                        lang: str, words: tuple[str, ...]) -> None:
+    """Checked before the settings sheet is read, so --lang (or a settings file's language) chooses; English
+    without either."""
+    source = with_part(base, tmp_path / "strings.xlsx", SST, sst_bomb(2))
+    monkeypatch.setenv(variable, value)
+    assert main(["segment", str(source), "--lang", lang, "-o", str(tmp_path / "out.xlsx")]) == 1
+    text = said(capsys, variable, *words)
+    assert ("is refused" in text or "whole number" in text) == (lang == "en")
+    settings = tmp_path / "settings.csv"
+    settings.write_text(f"language,{lang}\n", encoding="utf-8")
+    assert main(["segment", str(source), "--settings", str(settings), "-o", str(tmp_path / "out.xlsx")]) == 1
+    assert said(capsys, *words) == text
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_every_limit_sentence_has_both_languages() -> None:
+    """Each refusal limits.py makes is a message of xlcustseg.i18n with a Chinese and an English text."""
+    import re
+
+    from xlcustseg.i18n import MESSAGES
+
+    keys = set(re.findall(r'"(limit_[a-z_]+)"', (ROOT / "xlcustseg" / "workbook" / "limits.py").read_text()))
+    assert {"limit_cells", "limit_shared_strings", "limit_ratio", "limit_part_declares", "limit_refused"} <= keys
+    for key in keys:
+        zh, en = MESSAGES[key]
+        assert re.search(r"[\u4e00-\u9fff]", zh) and not re.search(r"[\u4e00-\u9fff]", en), key
+
+
+# -- .xlsb: binary sheet parts counted against the cell limit ----------------------------------------------------
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """One BIFF12 record: its type (one or two bytes of 7 bits), its size (7 bits a byte), its data."""
+    head = bytes([kind]) if kind < 128 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    n, size = len(data), b""
+    while True:
+        size += bytes([(n & 0x7F) | (0x80 if n >> 7 else 0)])
+        n >>= 7
+        if not n:
+            return head + size + data
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb(path: Path, rows: list[list[object]], strings: int | None = None) -> Path:
+    """A minimal .xlsb (no writer exists here: pyxlsb and LibreOffice only read it) with one sheet, Data, of
+    `rows` (text and numbers, as BrtCellSt and BrtCellReal); `strings`: a sharedStrings.bin declaring that many."""
+    book = (_record(131) + _record(143) + _record(156, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Data"))
+            + _record(144) + _record(132))
+    sheet = _record(129) + _record(148, struct.pack("<IIII", 0, len(rows) - 1, 0, max(map(len, rows)) - 1))
+    sheet += _record(145)
+    for r, row in enumerate(rows):
+        sheet += _record(0, struct.pack("<IIH", r, 0, 300) + bytes(3) + struct.pack("<I", 0))
+        for c, value in enumerate(row):
+            sheet += (_record(6, struct.pack("<II", c, 0) + _wide(value)) if isinstance(value, str)
+                      else _record(5, struct.pack("<IId", c, 0, float(value))))
+    sheet += _record(146) + _record(130)
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    package = "http://schemas.openxmlformats.org/package/2006/"
+    binary = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+    types = (f'<Types xmlns="{package}content-types"><Default Extension="bin" ContentType="{binary}"/>'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/>'
+             '</Types>')
+
+    def relationship(kind: str, target: str) -> str:
+        return (f'<Relationships xmlns="{package}relationships"><Relationship Id="rId1" Type="{rel}{kind}" '
+                f'Target="{target}"/></Relationships>')
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("_rels/.rels", relationship("officeDocument", "xl/workbook.bin"))
+        archive.writestr("xl/workbook.bin", book)
+        archive.writestr("xl/_rels/workbook.bin.rels", relationship("worksheet", "worksheets/sheet1.bin"))
+        archive.writestr("xl/worksheets/sheet1.bin", sheet)
+        if strings is not None:
+            archive.writestr("xl/sharedStrings.bin", _record(159, struct.pack("<ii", strings, strings)) + _record(160))
+    return path
+
+
+def xlsb_customers(path: Path, n: int = 40, strings: int | None = None) -> Path:
+    rows: list[list[object]] = [["Customer ID", "Revenue", "Orders"]]
+    rows += [[f"c{i}", 100.0 * (i + 1) ** 2, i % 5 + 1] for i in range(n)]
+    return xlsb(path, rows, strings)
+
+
+def test_an_xlsb_is_read_and_its_cells_are_counted(tmp_path: Path) -> None:
+    source = xlsb_customers(tmp_path / "small.xlsb")
+    facts = limits.check_file(source, Limits())
+    assert facts is not None and facts.sheets == {}  # binary: no XML facts
+    limits.check_file(source, Limits(cells=41 * 3))  # exactly its cells: passes
+    with pytest.raises(limits.LimitError, match="its sheets hold 123 cells or more, over the limit of 122 "):
+        limits.check_file(source, Limits(cells=41 * 3 - 1))
+    done = run("segment", "small.xlsb", "--lang", "en", "-o", "out.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(openpyxl.load_workbook(tmp_path / "out.xlsx")["Data"]["A"]) == 41
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_xlsb_over_the_cell_limit_is_refused_before_calamine_reads_it(tmp_path: Path, lang: str) -> None:
+    xlsb_customers(tmp_path / "big.xlsb", n=2000)
+    done = run("segment", "big.xlsb", "--lang", lang, "-o", "out.xlsx", cwd=tmp_path,
+               env={"XLCUSTSEG_MAX_CELLS": "5000"})
+    refused(done, "XLCUSTSEG_MAX_CELLS", "5,001", "5,000",
+            "已拒绝读取：其工作表至少有 5,001 个单元格" if lang == "zh" else "is refused: its sheets hold 5,001 cells")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_far_cell_in_an_xlsb_is_refused_not_allocated(tmp_path: Path) -> None:
+    """calamine reads an .xlsb sheet into one dense grid: one cell at XFD1048576 aborted the process (512 GiB)."""
+    source = xlsb(tmp_path / "far.xlsb", [["Customer ID", "Revenue"], *[[f"c{i}", 10.0 * i] for i in range(20)]])
+    with zipfile.ZipFile(source) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    end = _record(146) + _record(130)
+    far = (_record(0, struct.pack("<IIH", 1048575, 0, 300) + bytes(3) + struct.pack("<I", 0))
+           + _record(5, struct.pack("<IId", 16383, 0, 1.0)))
+    parts["xl/worksheets/sheet1.bin"] = parts["xl/worksheets/sheet1.bin"][:-len(end)] + far + end
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    done = run("segment", "far.xlsb", "--lang", "en", "-o", "out.xlsx", cwd=tmp_path)
+    refused(done, "far.xlsb is refused", "spanning 17,179,869,184 grid cells (to XFD1048576", "XLCUSTSEG_MAX_AREA")
+
+
+def test_an_xlsb_declaring_too_many_shared_strings_is_refused(tmp_path: Path) -> None:
+    xlsb_customers(tmp_path / "strings.xlsb", strings=5_000_000)
+    done = run("segment", "strings.xlsb", "-o", "out.xlsx", cwd=tmp_path,
+               env={"XLCUSTSEG_MAX_SHARED_STRINGS": "1000000"})
+    refused(done, "5,000,000 shared strings", "XLCUSTSEG_MAX_SHARED_STRINGS")

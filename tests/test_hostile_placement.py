@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table
 
 from xlcustseg.cli import main as cli
-from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK, all_created_headers
+from xlcustseg.i18n import OURS_SUFFIX, OUTPUT_COLUMNS, RECORD_MARK, all_created_headers, text
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.package_book import PackageBook
 from xlcustseg.workbook.run import LAST_COLUMN, WorkbookError, segment_book
@@ -422,3 +422,145 @@ def test_our_columns_are_found_again_after_the_user_inserts_a_column_or_a_row(tm
     data = book.read("Data")
     assert max(len(r) for r in data.rows) + data.first_col - 1 == max(first.columns.values()) + shift
     assert second.moved_share == 0.0
+
+
+# ---------------------------------------------------------------- the other commands' columns (movement, learn)
+def _header_cells(path: Path, sheet: str = "Data") -> dict[str, list[int]]:
+    """Each header of row 1 → the columns holding it."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    out: dict[str, list[int]] = {}
+    for cell in ws[1]:
+        if cell.value is not None:
+            out.setdefault(str(cell.value), []).append(cell.column)
+    return out
+
+
+def test_movement_keeps_a_user_column_named_previous_tier_and_finds_its_own_by_the_record(tmp_path):
+    path = workbook(tmp_path / "in.xlsx")
+    assert cli(["segment", str(path), "--lang", "en", "-o", str(tmp_path / "previous.xlsx")]) == 0
+    mine = workbook(tmp_path / "mine.xlsx", {"Previous Tier": user_values, "Tier Change": lambda i: i})
+    previous = ["--previous", str(tmp_path / "previous.xlsx")]
+    out, again = tmp_path / "out.xlsx", tmp_path / "again.xlsx"
+    assert cli(["segment", str(mine), "--lang", "en", "-o", str(out), *previous]) == 0
+    assert cli(["segment", str(out), "--lang", "en", "-o", str(again), *previous]) == 0
+    for saved in (out, again):
+        headers = _header_cells(saved)
+        assert headers["Previous Tier"] == [6] and headers["Tier Change"] == [7]  # the user's, in place
+        ws = openpyxl.load_workbook(saved)["Data"]
+        assert [ws.cell(row=2 + i, column=6).value for i in range(N)] == [user_values(i) for i in range(N)]
+        assert [ws.cell(row=2 + i, column=7).value for i in range(N)] == list(range(N))
+        ours = headers["Previous Tier" + OURS_SUFFIX]
+        assert len(ours) == 1 and ours[0] > 7
+        assert headers["Tier Change" + OURS_SUFFIX] == [ours[0] + 2]
+        assert headers["Previous RFM Class"] == [ours[0] + 1]  # no user column has it: plain
+        assert {ws.cell(row=2 + i, column=ours[0]).value for i in range(N)} <= {"A", "B", "C"}
+        assert {ws.cell(row=2 + i, column=ours[0] + 2).value for i in range(N)} == {"Same"}
+    assert _header_cells(again) == _header_cells(out)  # the re-run found ours again: no second set
+    settings = openpyxl.load_workbook(again)["Settings"]
+    record = [[c.value for c in r] for r in settings.iter_rows() if any(c.value == "columns" for c in r)]
+    assert any("previous_tier=" in str(v) for r in record for v in r)
+
+
+def test_learn_keeps_a_user_column_named_predicted_grade_and_finds_its_own_by_the_record(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["客户编号", "销售额", "区域", "人工等级", "预测等级", "置信度"])
+    for i in range(120):
+        revenue = 1000.0 * (i % 40 + 1)
+        ws.append([f"k{i}", revenue, ["华东", "华北"][i % 2], "A" if revenue >= 30000 else "B" if i % 3 else None,
+                   f"我的预测 {i}", i])
+    wb.save(tmp_path / "graded.xlsx")
+    out, again = tmp_path / "out.xlsx", tmp_path / "again.xlsx"
+    assert cli(["learn", str(tmp_path / "graded.xlsx"), "--label", "人工等级", "-o", str(out)]) == 0
+    assert cli(["learn", str(out), "--label", "人工等级", "-o", str(again)]) == 0
+    for saved in (out, again):
+        headers = _header_cells(saved, "数据")
+        assert headers["预测等级"] == [5] and headers["置信度"] == [6]
+        assert headers["预测等级" + OURS_SUFFIX] == [7] and headers["置信度" + OURS_SUFFIX] == [8]
+        data = openpyxl.load_workbook(saved)["数据"]
+        assert [data.cell(row=2 + i, column=5).value for i in range(120)] == [f"我的预测 {i}" for i in range(120)]
+        assert [data.cell(row=2 + i, column=6).value for i in range(120)] == list(range(120))
+        assert {data.cell(row=2 + i, column=7).value for i in range(120)} <= {"A", "B", None}
+        assert data.max_column == 8
+    rules = openpyxl.load_workbook(again)["规则"]
+    cells = [c.value for r in rules.iter_rows() for c in r]
+    assert RECORD_MARK in cells and "predicted=G, confidence=H" in cells
+
+
+def test_learn_finds_its_columns_of_an_earlier_version_by_their_block(tmp_path):
+    """An output of a version without the record: our rules sheet (by its title) marks it, and the two
+    headers side by side are ours, so a re-run writes over them."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Customer ID", "Revenue", "Region", "Manual grade", "Predicted", "Confidence"])
+    for i in range(120):
+        revenue = 1000.0 * (i % 40 + 1)
+        ws.append([f"k{i}", revenue, ["East", "North"][i % 2], "A" if revenue >= 30000 else "B" if i % 3 else None,
+                   "old", 0.5])
+    wb.create_sheet("Rules").append([text("learn_title", "en")])
+    wb.active = 0
+    wb.save(tmp_path / "old.xlsx")
+    out = tmp_path / "out.xlsx"
+    assert cli(["learn", str(tmp_path / "old.xlsx"), "--label", "Manual grade", "-o", str(out)]) == 0
+    headers = _header_cells(out)
+    assert headers == {**{h: [j + 1] for j, h in enumerate(["Customer ID", "Revenue", "Region", "Manual grade"])},
+                       "Predicted": [5], "Confidence": [6]}
+    assert "old" not in {r[4] for r in openpyxl.load_workbook(out)["Data"].iter_rows(min_row=2, values_only=True)}
+
+
+# ---------------------------------------------------------------- a total row's note in its own notes cell
+@pytest.mark.parametrize("adapter", ["file", "package", "jsonbook"])
+def test_a_total_row_gets_its_note_in_its_own_notes_cell_and_no_classes(tmp_path, adapter):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws)
+    ws.append([None, "Total", sum(100.0 * (i + 1) ** 2 for i in range(N)), None, None])
+    ws.append(["c99", "Customer 99", 50.0, 1, dt.datetime(2024, 3, 1)])  # a customer below it
+    wb.save(tmp_path / "total.xlsx")
+    path = tmp_path / "total.xlsx"
+    book = XlwingsBook(jsonbook.book(path)) if adapter == "jsonbook" else FILE_ADAPTERS[adapter](path)
+    report = segment_book(book, {"language": "en"})
+    data = book.read("Data")
+    row = data.row_values(N + 2)
+    assert row[report.columns["notes"] - 1] == f"B{N + 2} Customer 'Total' is a total row: left out of the segmentation"
+    assert [row[c - 1] for k, c in report.columns.items() if k != "notes"] == [None] * (len(report.columns) - 1)
+    assert data.row_values(N + 3)[report.columns["tier"] - 1] in {"A", "B", "C"}  # the next customer is classed
+    assert report.cell_notes == ()  # said once, in the run's warnings, not again as a cell note
+    assert any(w.startswith(f"B{N + 2} Customer 'Total'") for w in report.result.warnings)
+
+
+# ---------------------------------------------------------------- the placement refusals in the run's language
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_column_limit_refusal_is_in_the_runs_language(route, tmp_path, lang):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    customers(ws, first_col=LAST_COLUMN - len(HEADERS) - 2)
+    if lang == "zh":  # the table's own language: Chinese headers, language left at auto
+        for j, header in enumerate(["客户编号", "客户名称", "销售额", "订单数", "最近购买日期"]):
+            ws.cell(row=1, column=LAST_COLUMN - len(HEADERS) - 2 + j, value=header)
+    wb.save(tmp_path / "wide.xlsx")
+    with pytest.raises(WorkbookError) as caught:
+        segment_book(route.open(tmp_path / "wide.xlsx"))
+    assert str(caught.value) == text("column_limit", lang, sheet="Data", count=13)
+    assert ("XFD" in str(caught.value)) and (("放不下" in str(caught.value)) == (lang == "zh"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_our_own_sheet_as_the_input_is_refused_in_the_language_set(route, tmp_path, lang):
+    book = route.open(workbook(tmp_path / "in.xlsx"))
+    report = segment_book(book, {"language": lang})
+    with pytest.raises(WorkbookError) as caught:
+        segment_book(book, {"language": lang}, sheet=report.summary_sheet)
+    assert str(caught.value) == text("our_sheet", lang, sheet=report.summary_sheet)
+
+
+def test_our_own_sheet_refused_on_the_command_line_in_chinese(tmp_path, capsys):
+    path = workbook(tmp_path / "in.xlsx")
+    assert cli(["segment", str(path), "--lang", "zh", "-o", str(tmp_path / "out.xlsx")]) == 0
+    capsys.readouterr()
+    assert cli(["segment", str(tmp_path / "out.xlsx"), "--sheet", "分层汇总", "-o", str(tmp_path / "again.xlsx")]) == 1
+    assert capsys.readouterr().err.strip() == "xlcustseg: " + text("our_sheet", "zh", sheet="分层汇总")

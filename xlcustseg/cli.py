@@ -404,8 +404,8 @@ def _segment(args: argparse.Namespace) -> int:
                                    "converted. Leave out --in-place to write a new .xlsx.")
             report = segment_book(book, overrides, sheet=args.sheet, progress=progress)
             moved = _movement(book, report, args)
-        except WorkbookError as exc:
-            raise CommandError(str(exc)) from None
+        except WorkbookError as exc:  # in the run's language, else --lang (or the settings file's), else English
+            raise CommandError(str(exc.in_language(overrides.get("language")))) from None
         progress("save")
         if real is None:
             target = args.output or default_output(source, report.result.language).with_suffix(

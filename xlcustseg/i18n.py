@@ -301,6 +301,46 @@ MESSAGES.update({
                   "customer table."),
 })
 
+# ---------------------------------------------------------------- refusals of workbook/limits.py (issue #15)
+MESSAGES.update({
+    "limit_refused": ("{name} 已拒绝读取：{what}，超过上限 {limit}（{variable}；只对信任的文件调高它）。",
+                      "{name} is refused: {what}, over the limit of {limit} ({variable}; raise it only for a file "
+                      "you trust)."),
+    "limit_part_declares": ("其部件 {part} 声明解压后有 {size} 字节",
+                            "its part {part} declares {size} bytes uncompressed"),
+    "limit_ratio_declared": ("其部件 {part} 膨胀 {ratio} 倍（{packed} 字节解压为 {size} 字节）",
+                             "its part {part} inflates {ratio} times ({packed} to {size} bytes)"),
+    "limit_total_declares": ("其各部件声明解压后共 {size} 字节", "its parts declare {size} bytes uncompressed"),
+    "limit_part_inflates": ("其部件 {part} 解压后更大", "its part {part} inflates to more bytes"),
+    "limit_total_inflates": ("其各部件解压后更大", "its parts inflate to more bytes"),
+    "limit_ratio": ("其部件 {part} 膨胀超过 {ratio} 倍（{packed} 字节解压为超过 {size} 字节）",
+                    "its part {part} inflates more than {ratio} times ({packed} to over {size} bytes)"),
+    "limit_cells": ("其工作表至少有 {cells} 个单元格", "its sheets hold {cells} cells or more"),
+    "limit_xlsb_area": ("其 .xlsb 工作表部件 {part} 的单元格跨越 {area} 个网格单元格（到 {corner}；"
+                        "另存为 .xlsx 则会略去远处的单元格）",
+                        "its .xlsb sheet part {part} has cells spanning {area} grid cells (to {corner}; saved as "
+                        ".xlsx, the far ones would be left out)"),
+    "limit_shared_strings": ("它声明了 {count} 个共享字符串", "it declares {count} shared strings"),
+    "limit_area": ("工作表“{sheet}”跨越 {area} 个网格单元格（到 {corner}），太大，无法略去远处的单元格",
+                   "sheet '{sheet}' spans {area} grid cells (to {corner}), too large a sheet to leave its far "
+                   "cells out"),
+    "limit_area_kept": ("略去远处的单元格后，其单元格仍跨越 {area} 个网格单元格",
+                        "its cells span {area} grid cells even without the far ones"),
+    "limit_not_a_count": ("{variable}={value} 不是大于 0 的整数。",
+                          "{variable}={value} is not a whole number above 0."),
+    "limit_size_lie": ("{name} 已拒绝读取：其 zip 目录称 {part} 有 {declared} 字节，解压却得到 {size} 字节"
+                       "（文件已损坏或被篡改）。",
+                       "{name} is refused: its zip directory gives {part} {declared} bytes but it inflates to {size} "
+                       "(the file is damaged or crafted)."),
+    "limit_damaged": ("{name} 无法作为工作簿读取（其部件 {part} 已损坏）。",
+                      "{name} could not be read as a workbook (its part {part} is damaged)."),
+    "limit_encrypted": ("{name} 有密码保护（其 zip 条目已加密）。",
+                        "{name} is password-protected (its zip entries are encrypted)."),
+    "limit_compression": ("{name} 无法作为工作簿读取（其部件 {part} 使用了 Excel 不会写的压缩方式）。",
+                          "{name} could not be read as a workbook (its part {part} uses a compression Excel does "
+                          "not write)."),
+})
+
 
 # ---------------------------------------------------------------- reading files (workbook/reading.py, files.py)
 MESSAGES.update({

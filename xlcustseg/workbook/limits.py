@@ -16,6 +16,13 @@ sets it:
     XLCUSTSEG_MAX_SHARED_STRINGS  shared strings                   64,000,000
     XLCUSTSEG_MAX_AREA            rows x columns one sheet spans   64,000,000
 
+An .xlsb is the same zip with binary (BIFF12) parts. A sheet part (known by
+its first record, BrtBeginSheet, not by its name) is walked record by record
+as it inflates (`_XlsbCells`): its cells are counted against the cell limit and
+the box they span against the area limit — calamine reads an .xlsb sheet into
+one dense grid, so a far cell there is refused, not left out as in an .xlsx.
+Its shared strings are the count its BrtBeginSst record declares.
+
 The defaults pass a full 1,048,576 x 50 sheet (52,428,800 cells, about 2.5 GB of
 XML at a ratio near 6). The facts gathered (per sheet: cells, declared
 dimension, last row) tell `reading.sheet_values` when a sheet's extent is far
@@ -35,6 +42,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import BinaryIO
 
+from xlcustseg.i18n import text
 from xlcustseg.workbook.run import WorkbookError
 
 __all__ = ["ENV", "LimitError", "Limits", "PackageFacts", "SheetFacts", "check_file", "parse_range"]
@@ -44,6 +52,10 @@ RATIO_GRACE = 16 * 2**20
 _READ = 64 * 2**10  # compressed bytes fed to the decompressor at a time
 _OUT = 4 * 2**20  # at most this much inflated output per decompressor call
 _HEAD = 64 * 2**10  # where a part's root element and a sheet's <dimension> are looked for
+#: BIFF12 record types of a sheet's cells (BrtCellBlank … BrtShortIsst): each starts with its column
+_XLSB_CELL_TYPES = range(1, 19)
+_XLSB_SHEET = b"\x81\x01\x00"  # BrtBeginSheet (record 129, no data): a binary worksheet part starts so
+_XLSB_SST = b"\x9f\x01"  # BrtBeginSst (record 159), then its size byte, cstTotal and cstUnique
 
 ENV = {
     "part_bytes": "XLCUSTSEG_MAX_PART_BYTES",
@@ -60,7 +72,7 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
 class LimitError(WorkbookError):
-    """A file breaks one of the limits: one sentence naming it."""
+    """A file breaks one of the limits: one sentence naming it, in Chinese and English (`WorkbookError.said`)."""
 
 
 @dataclass(frozen=True)
@@ -83,14 +95,17 @@ class Limits:
             if not raw:
                 continue
             if not raw.isdigit() or int(raw) < 1:
-                raise LimitError(f"{ENV[f.name]}={environ[ENV[f.name]]!r} is not a whole number above 0.")
+                raise LimitError.said("limit_not_a_count", variable=ENV[f.name], value=repr(environ[ENV[f.name]]))
             values[f.name] = int(raw)
         return cls(**values)
 
-    def refuse(self, name: str, key: str, what: str) -> LimitError:
-        """The one sentence for a breach of limit `key` by file `name`: what it does, then the limit."""
-        return LimitError(f"{name} is refused: {what}, over the limit of {getattr(self, key):,} "
-                          f"({ENV[key]}; raise it only for a file you trust).")
+    def refuse(self, name: str, key: str, what: str, **values: object) -> LimitError:
+        """The one sentence for a breach of limit `key` by file `name`: what it does (message `what` of
+        xlcustseg.i18n filled with `values`; other text as it is), then the limit."""
+        texts = tuple(text("limit_refused", lang, name=name, limit=f"{getattr(self, key):,}", variable=ENV[key],
+                           what=text(what, lang, **values) if what.startswith("limit_") else what)
+                      for lang in ("zh", "en"))
+        return LimitError(texts[1], (texts[0], texts[1]))
 
 
 @dataclass
@@ -157,18 +172,20 @@ def _scan(archive: zipfile.ZipFile, raw: BinaryIO, name: str, limits: Limits) ->
     facts = PackageFacts(limits=limits)
     cells = 0
     for info in infos:
-        size, kind, found = _scan_part(raw, info, name, limits, facts.total_bytes)
+        size, kind, found = _scan_part(raw, info, name, limits, facts.total_bytes, cells)
         facts.total_bytes += size
         if kind == "worksheet":
             facts.sheets[info.filename] = found
             cells += found.cells
             if cells > limits.cells:
-                raise limits.refuse(name, "cells", f"its sheets hold {cells:,} cells or more")
+                raise limits.refuse(name, "cells", "limit_cells", cells=f"{cells:,}")
+        elif kind == "xlsb_sheet":
+            cells += found
         elif kind == "sst":
             facts.shared_strings += found
             if facts.shared_strings > limits.shared_strings:
-                raise limits.refuse(name, "shared_strings",
-                                    f"it declares {facts.shared_strings:,} shared strings")
+                raise limits.refuse(name, "shared_strings", "limit_shared_strings",
+                                    count=f"{facts.shared_strings:,}")
     return facts
 
 
@@ -177,40 +194,132 @@ def _check_declared(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> 
     total = 0
     for info in infos:
         if info.file_size > limits.part_bytes:
-            raise limits.refuse(name, "part_bytes", f"its part {info.filename} declares {info.file_size:,} "
-                                                    "bytes uncompressed")
+            raise limits.refuse(name, "part_bytes", "limit_part_declares", part=info.filename,
+                                size=f"{info.file_size:,}")
         if info.file_size > RATIO_GRACE and info.file_size > limits.ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise limits.refuse(name, "ratio", f"its part {info.filename} inflates {ratio:,} times "
-                                               f"({info.compress_size:,} to {info.file_size:,} bytes)")
+            raise limits.refuse(name, "ratio", "limit_ratio_declared", part=info.filename, ratio=f"{ratio:,}",
+                                packed=f"{info.compress_size:,}", size=f"{info.file_size:,}")
         total += info.file_size
         if total > limits.total_bytes:
-            raise limits.refuse(name, "total_bytes", f"its parts declare {total:,} bytes uncompressed")
+            raise limits.refuse(name, "total_bytes", "limit_total_declares", size=f"{total:,}")
 
 
-def _scan_part(raw: BinaryIO, info: zipfile.ZipInfo, name: str, limits: Limits,
-               before: int) -> tuple[int, str, object]:
+def _scan_part(raw: BinaryIO, info: zipfile.ZipInfo, name: str, limits: Limits, before: int,
+               cells: int = 0) -> tuple[int, str, object]:
     """(inflated size, 'worksheet' | 'sst' | '', facts) of one part, within the limits."""
-    size, counter = 0, None
+    size, counter, head, walker = 0, None, b"", None
     for chunk, fed in _inflate(raw, info, name):
         size += len(chunk)
         if size > limits.part_bytes:
-            raise limits.refuse(name, "part_bytes", f"its part {info.filename} inflates to more bytes")
+            raise limits.refuse(name, "part_bytes", "limit_part_inflates", part=info.filename)
         if before + size > limits.total_bytes:
-            raise limits.refuse(name, "total_bytes", "its parts inflate to more bytes")
+            raise limits.refuse(name, "total_bytes", "limit_total_inflates")
         if size > RATIO_GRACE and size > limits.ratio * max(fed, 1):
-            raise limits.refuse(name, "ratio", f"its part {info.filename} inflates more than {limits.ratio:,} "
-                                               f"times ({fed:,} to over {size:,} bytes)")
+            raise limits.refuse(name, "ratio", "limit_ratio", part=info.filename, ratio=f"{limits.ratio:,}",
+                                packed=f"{fed:,}", size=f"{size:,}")
+        if len(head) < 16:
+            head += chunk[:16 - len(head)]
+        if counter is None and head.startswith(_XLSB_SHEET):
+            walker = walker or _XlsbCells(info.filename, name, limits, cells)
+            walker.feed(chunk)
+            continue
+        if counter is None and head.startswith(_XLSB_SST):
+            continue  # binary shared strings: the count BrtBeginSst declares
         if counter is None:
             counter = _Counter(info.filename)
         counter.feed(chunk)
     if size != info.file_size:
-        raise LimitError(f"{name} is refused: its zip directory gives {info.filename} {info.file_size:,} bytes "
-                         f"but it inflates to {size:,} (the file is damaged or crafted).")
+        raise LimitError.said("limit_size_lie", name=name, part=info.filename, declared=f"{info.file_size:,}",
+                              size=f"{size:,}")
+    if walker is not None:
+        return size, "xlsb_sheet", walker.cells
+    if head.startswith(_XLSB_SST):
+        return size, "sst", _xlsb_strings(head)
     if counter is None:
         return size, "", None
     found = counter.result(size)
     return size, counter.kind or "", found
+
+
+class _XlsbCells:
+    """Walks a binary (BIFF12) sheet part chunk by chunk: counts its cell records and the box they span;
+    LimitError as soon as the count (with `before`, the cells of the sheets scanned earlier) or the box
+    passes its limit."""
+
+    def __init__(self, part: str, name: str, limits: Limits, before: int):
+        self.part, self.name, self.limits, self.before = part, name, limits, before
+        self.rest = b""
+        self.row = 0
+        self.cells = 0
+        self.box = [2**32, 2**32, -1, -1]  # first row, first column, last row, last column (0-based)
+
+    def feed(self, chunk: bytes) -> None:
+        """Walk the whole records in the bytes so far; a record cut by the chunk's end waits for the next."""
+        data, at = self.rest + chunk, 0
+        while True:
+            record = _record_at(data, at)
+            if record is None:
+                break
+            kind, start, end = record
+            if kind == 0 and end - start >= 4:  # BrtRowHdr: the row of the cells that follow
+                self.row = int.from_bytes(data[start:start + 4], "little")
+            elif kind in _XLSB_CELL_TYPES and end - start >= 4:
+                self._cell(int.from_bytes(data[start:start + 4], "little"))
+            at = end
+        self.rest = data[at:]
+
+    def _cell(self, col: int) -> None:
+        self.cells += 1
+        if self.before + self.cells > self.limits.cells:
+            raise self.limits.refuse(self.name, "cells", "limit_cells", cells=f"{self.before + self.cells:,}")
+        box, row = self.box, self.row
+        if box[0] <= row <= box[2] and box[1] <= col <= box[3]:
+            return
+        box[:] = [min(box[0], row), min(box[1], col), max(box[2], row), max(box[3], col)]
+        area = (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
+        if area > self.limits.area:
+            raise self.limits.refuse(self.name, "area", "limit_xlsb_area", part=self.part, area=f"{area:,}",
+                                     corner=f"{_letters(box[3] + 1)}{box[2] + 1}")
+
+
+def _record_at(data: bytes, at: int) -> tuple[int, int, int] | None:
+    """(type, data start, data end) of the BIFF12 record at `at`: a type of 1–2 bytes and a size of 1–4 bytes,
+    7 bits each; None when the record does not end within `data`."""
+    kind, i, n = 0, at, len(data)
+    for shift in (0, 7):
+        if i >= n:
+            return None
+        kind |= (data[i] & 0x7F) << shift
+        i += 1
+        if not data[i - 1] & 0x80:
+            break
+    size = 0
+    for shift in (0, 7, 14, 21):
+        if i >= n:
+            return None
+        size |= (data[i] & 0x7F) << shift
+        i += 1
+        if not data[i - 1] & 0x80:
+            break
+    return (kind, i, i + size) if i + size <= n else None
+
+
+def _letters(col: int) -> str:
+    """Column number → its letters (1 → A)."""
+    out = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _xlsb_strings(head: bytes) -> int:
+    """The unique strings a BrtBeginSst record declares (its size byte, cstTotal, then cstUnique; 0 if cut short)."""
+    if len(head) < 11:
+        return 0
+    total, unique = struct.unpack("<ii", head[3:11])
+    return max(total, unique, 0)
 
 
 def _inflate(raw: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[tuple[bytes, int]]:
@@ -222,9 +331,9 @@ def _inflate(raw: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[tuple[
     raw.seek(info.header_offset)
     head = raw.read(30)
     if len(head) < 30 or head[:4] != b"PK\x03\x04":
-        raise LimitError(f"{name} could not be read as a workbook (the zip entry {info.filename} is damaged).")
+        raise LimitError.said("limit_damaged", name=name, part=info.filename)
     if info.flag_bits & 0x1:
-        raise LimitError(f"{name} is password-protected (its zip entries are encrypted).")
+        raise LimitError.said("limit_encrypted", name=name)
     name_len, extra_len = struct.unpack("<HH", head[26:30])
     raw.seek(info.header_offset + 30 + name_len + extra_len)
     if info.compress_type == zipfile.ZIP_STORED:
@@ -237,8 +346,7 @@ def _inflate(raw: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[tuple[
             yield chunk, info.compress_size - left
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        raise LimitError(f"{name} could not be read as a workbook (its part {info.filename} uses a compression "
-                         "Excel does not write).")
+        raise LimitError.said("limit_compression", name=name, part=info.filename)
     inflater, fed = zlib.decompressobj(-15), 0
     while not inflater.eof:
         data = raw.read(_READ)
@@ -249,8 +357,7 @@ def _inflate(raw: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[tuple[
             try:
                 out = inflater.decompress(data, _OUT)
             except zlib.error:
-                raise LimitError(f"{name} could not be read as a workbook (its part {info.filename} is "
-                                 "damaged).") from None
+                raise LimitError.said("limit_damaged", name=name, part=info.filename) from None
             data = inflater.unconsumed_tail
             if out:
                 yield out, fed

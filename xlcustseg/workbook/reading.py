@@ -27,7 +27,7 @@ import numpy as np
 
 from xlcustseg.cells import column_letter
 from xlcustseg.workbook.cell_refs import references
-from xlcustseg.workbook.limits import LimitError, Limits, SheetFacts, check_file
+from xlcustseg.workbook.limits import Limits, SheetFacts, check_file
 
 #: a sheet spanning more than this many grid cells, and four times its cells, is read without its far cells
 TRIM_AREA = 4_000_000
@@ -145,9 +145,8 @@ def _trimmed(source: Path, sheet: str, found: SheetFacts, limits: Limits) -> Any
         r0, c0, r1, c1 = _extent(source, found.part)
         area = max(r1 - r0 + 1, 0) * max(c1 - c0 + 1, 0)
         if area > limits.area:
-            raise limits.refuse(source.name, "area", f"sheet {sheet!r} spans {area:,} grid cells (to "
-                                                      f"{column_letter(c1)}{r1}), too large a sheet to leave its "
-                                                      "far cells out")
+            raise limits.refuse(source.name, "area", "limit_area", sheet=sheet, area=f"{area:,}",
+                                corner=f"{column_letter(c1)}{r1}")
         return python_calamine.CalamineWorkbook.from_path(str(source))
     with zipfile.ZipFile(source) as archive:
         xml = archive.read(found.part)
@@ -237,9 +236,7 @@ def keep_box(rows: np.ndarray, cols: np.ndarray, limits: Limits, where: str = "t
     box = int(r.min()), int(r.max()), int(c.min()), int(c.max())
     area = (box[1] - box[0] + 1) * (box[3] - box[2] + 1)
     if area > limits.area:
-        raise LimitError(f"{where} is refused: its cells span {area:,} grid cells even without the far ones, "
-                         f"over the limit of {limits.area:,} (XLCUSTSEG_MAX_AREA; raise it only for a file you "
-                         "trust).")
+        raise limits.refuse(where, "area", "limit_area_kept", area=f"{area:,}")
     return box
 
 

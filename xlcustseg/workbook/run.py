@@ -72,7 +72,32 @@ _FORMATS = {"next_contact": "yyyy-mm-dd", "cadence": "0", "r": "0", "f": "0", "m
 
 
 class WorkbookError(ValueError):
-    """One sentence saying why the workbook cannot be segmented."""
+    """One sentence saying why the workbook cannot be segmented.
+
+    Made with `said` it holds the sentence in Chinese and English (`texts`) and
+    reads in `language`: the run's, when it was known where the error arose, else
+    the one the caller gives with `in_language` (the command line's --lang), else English.
+    """
+
+    def __init__(self, message: str, texts: tuple[str, str] | None = None):
+        super().__init__(message)
+        self.texts = texts
+        self.language: str | None = None
+
+    @classmethod
+    def said(cls, key: str, **values: object) -> WorkbookError:
+        """The error whose sentence is message `key` of xlcustseg.i18n, in both languages."""
+        texts = (text(key, "zh", **values), text(key, "en", **values))
+        return cls(texts[1], texts)
+
+    def in_language(self, lang: str | None) -> WorkbookError:
+        """This error, read in `lang` unless a language was chosen before (None: leave it)."""
+        if self.language is None and lang in ("zh", "en"):
+            self.language = lang
+        return self
+
+    def __str__(self) -> str:
+        return super().__str__() if self.texts is None else pick(self.texts, self.language or "en")
 
 
 @dataclass(frozen=True)
@@ -188,10 +213,14 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     """
     step = progress or (lambda _name: None)
     found = _found(book)
-    sheet = _input_sheet(book, sheet, found)
     settings = _settings(book, overrides or {}, found.settings_source)
-    step("read")
-    whole, data, frame = _table(book, sheet, found.record)
+    early = None if settings["language"] == "auto" else settings["language"]  # the table's is not read yet
+    try:
+        sheet = _input_sheet(book, sheet, found)
+        step("read")
+        whole, data, frame = _table(book, sheet, found.record)
+    except WorkbookError as exc:
+        raise exc.in_language(early) from None
     step("segment")
     result = _segment(frame, settings, data, sheet)
     clusters = _cluster(result, frame, settings) if settings["cluster.enabled"] else None
@@ -444,7 +473,7 @@ def _input_sheet(book: WorkbookPort, sheet: str | None, found: Found) -> str:
         if sheet not in book.sheet_names():
             raise WorkbookError(f"The workbook has no sheet named '{sheet}'.")
         if sheet in ours:
-            raise WorkbookError(text("our_sheet", "en", sheet=sheet))
+            raise WorkbookError.said("our_sheet", sheet=sheet)
         return sheet
     ours |= {found.settings_source or ""} | {n for n in book.sheet_names() if OURS_SUFFIX.rstrip(")") in n}
     if found.legacy:
@@ -699,7 +728,7 @@ def _places(book: WorkbookPort, sheet: str, whole: SheetData, data: SheetData, h
             next_col += 1
         columns[key], next_col = next_col, next_col + 1
     if max(columns.values()) > LAST_COLUMN:
-        raise WorkbookError(text("column_limit", lang, sheet=sheet, count=len(keys)))
+        raise WorkbookError.said("column_limit", sheet=sheet, count=len(keys)).in_language(lang)
     headers = {key: h + OURS_SUFFIX if _exact(h) in theirs else h for key, h in keys}
     return columns, headers, set(found)
 
