@@ -20,6 +20,7 @@ SMALL = {
     "learn.py": ([], "ratio"),
     "clv.py": (["--customers", "3000"], "ours"),
     "oneclick.py": (["--rows", "2000"], "ratio one-click / calamine"),
+    "recalc.py": (["--rows", "2000"], "LibreOffice recalculates the whole output"),  # needs LibreOffice
 }
 
 
