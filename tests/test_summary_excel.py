@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from xlcustseg import main
+from xlcustseg.cli import main as cli
 from xlcustseg.resources import summary_template_path
 from xlcustseg.workbook.files import open_book
 from xlcustseg.workbook.run import segment_book
@@ -21,6 +22,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "workbook_templates"
 ZH, EN = SAMPLES / "客户名单示例.xlsx", SAMPLES / "orders_sample.xlsx"
 #: Excel's volatile functions: recalculated on every edit anywhere in the book
 VOLATILE = re.compile(r"\b(INDIRECT|OFFSET|NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|CELL|INFO)\s*\(", re.IGNORECASE)
+#: a whole-column reference (A:A, $B:$B): Excel and LibreOffice scan a million rows for it
+WHOLE_COLUMN = re.compile(r"(?<![A-Za-z0-9_])\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![A-Za-z0-9_(])")
 
 
 def defined_names_xml(path: Path) -> list[tuple[str, str | None, str]]:
@@ -67,13 +70,43 @@ def test_output_names_stay_local_and_single(outputs, name):
     assert all(local == str(book.sheetnames.index(summary)) for _, local, _ in names)
 
 
-@pytest.mark.parametrize("name", ["客户名单示例", "orders_sample_again"])
-def test_no_volatile_formula_in_what_we_write(outputs, name):
-    book = openpyxl.load_workbook(outputs[name])
-    formulas = [(ws.title, c.coordinate, c.value) for ws in book for row in ws.iter_rows() for c in row
-                if isinstance(c.value, str) and c.value.startswith("=")]
-    assert len(formulas) > 50
-    assert [f for f in formulas if VOLATILE.search(f[2])] == []
+@pytest.fixture(scope="module")
+def moved(outputs, tmp_path_factory) -> dict[str, Path]:
+    """Each sample segmented again by the command line against its first output (--previous): the movement sheet."""
+    folder = tmp_path_factory.mktemp("moved")
+    made = {}
+    for source in (ZH, EN):
+        out = folder / f"{source.stem}_moved.xlsx"
+        assert cli(["segment", str(source), "-o", str(out), "--previous", str(outputs[source.stem])]) == 0
+        made[source.stem] = out
+    return made
+
+
+def _formulas(path: Path) -> list[tuple[str, str, str]]:
+    """(sheet, cell, formula) of every formula cell in a saved workbook."""
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, c.coordinate, c.value) for ws in book for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")]
+
+
+@pytest.mark.parametrize("sample", ["客户名单示例", "orders_sample"])
+def test_no_volatile_formula_in_what_we_write(outputs, moved, sample):
+    """Every sheet of every output (summary with its heatmaps, settings, movement, data quality; a second run;
+    a --previous run) is scanned: no volatile function, no whole-column reference, and no formula per
+    customer row on the data sheet (which would make the book's recalculation grow faster than its rows)."""
+    data_sheet = {"客户名单示例": "客户名单", "orders_sample": "Customers"}[sample]
+    for path in (outputs[sample], outputs[sample + "_again"], moved[sample]):
+        formulas = _formulas(path)
+        sheets = {f[0] for f in formulas}
+        book = openpyxl.load_workbook(path, read_only=True)
+        summary = next(s for s in book.sheetnames if s in ("分层汇总", "Summary"))
+        assert summary in sheets and len(formulas) > 100, (path.name, sheets)
+        assert sum("AVERAGEIFS(" in f[2] for f in formulas if f[0] == summary) >= 9  # the average-M heatmap
+        assert [f for f in formulas if VOLATILE.search(f[2])] == []
+        assert [f for f in formulas if WHOLE_COLUMN.search(f[2])] == []
+        assert [f for f in formulas if f[0] == data_sheet] == []
+    movement = {s for s, _, _ in _formulas(moved[sample])} - {s for s, _, _ in _formulas(outputs[sample])}
+    assert movement, "the --previous run writes the movement sheet's formulas"
 
 
 def json_actions(path: Path) -> list[dict]:
