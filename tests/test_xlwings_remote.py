@@ -185,7 +185,7 @@ def test_the_summary_on_the_json_book_looks_as_the_file_routes():
     position = [s.name for s in remote.sheets].index(clicked.summary_sheet)
     got = _replayed(actions, position, set(expected))
     styled = {k for k, v in expected.items() if v["bold"] or v["fill"] or v["format"] != "General" or v["top"]}
-    assert len(styled) > 400  # the template's tables, headers and the filler's number formats
+    assert len(styled) > 200  # fixed headers, the filler's number formats (run-sized tables: conditional formats)
     blank = {(c.row, c.column) for row in expected_sheet.iter_rows() for c in row if c.value is None}
     for k in blank:  # a number format on an empty cell shows nothing (the file route writes no empty cell)
         got[k]["format"] = expected[k]["format"] = None
