@@ -2,10 +2,11 @@
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xlcustseg import segment
+from xlcustseg.fields.values import BLANK_TOKENS
 from xlcustseg.schemes import rank_scores, value_tiers
 from xlcustseg.settings import DEFAULTS
 
@@ -98,6 +99,7 @@ def test_a_more_recent_purchase_never_lowers_r(days, data, bins):
 @SETTINGS
 @given(st.lists(st.one_of(st.none(), st.text(max_size=8), money, st.sampled_from(["#N/A", "1.2万", "(5)", "-"])),
                 min_size=1, max_size=30))
+@example(cells=["NULL", "n/a", "无数据", 5])  # blank spellings: blank cells, as the workbook route notes them
 def test_any_cell_values_never_raise(cells):
     frame = pd.DataFrame({"客户编号": [f"k{i}" for i in range(len(cells))], "销售额": pd.Series(cells, dtype=object)})
     result = segment(frame)
@@ -105,4 +107,4 @@ def test_any_cell_values_never_raise(cells):
     unreadable = result.table["客户等级"].isna() & pd.Series(cells).notna().to_numpy()
     assert result.table.loc[unreadable, "备注"].notna().all() or not unreadable.any() or \
         result.table.loc[unreadable, "备注"].isna().sum() == sum(
-            1 for c in np.array(cells, dtype=object)[unreadable.to_numpy()] if str(c).strip() in ("", "-"))
+            1 for c in np.array(cells, dtype=object)[unreadable.to_numpy()] if str(c).strip().lower() in BLANK_TOKENS)
