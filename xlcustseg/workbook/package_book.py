@@ -32,7 +32,7 @@ from xml.sax.saxutils import unescape
 import openpyxl
 from openpyxl.cell import Cell
 
-from xlcustseg.cells import from_rows, to_cells, used_block
+from xlcustseg.cells import from_rows, from_values, to_cells, used_block
 from xlcustseg.workbook.ooxml import WORKBOOK_PART, relationships, rels_part, resolve, sheet_parts
 from xlcustseg.workbook.openpyxl_book import DATE_FORMAT, OpenpyxlBook
 from xlcustseg.workbook.pivots import Pivot, Source
@@ -115,7 +115,8 @@ class PackageBook:
         if self.is_new(sheet):
             return self.scratch.read(sheet)
         rows, first_row, first_col = self._file_values(sheet)
-        pending = [Block(c.first_row, c.col, from_rows([v] for v in c.values)) for c in self.pending.get(sheet, [])]
+        pending = [Block(c.first_row, c.col, [[v] for v in from_values(c.values)])
+                   for c in self.pending.get(sheet, [])]
         if pending or not _tight(rows):  # (a copy of a million rows is not made for nothing)
             rows, first_row, first_col = used_block(*overlay(rows, first_row, first_col, pending))
         no_result = tuple(sorted(self._scanned(sheet).no_result))
