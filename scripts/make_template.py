@@ -48,6 +48,11 @@ BLOCKS = {
 HEATMAPS = ("xcs_heatmap", "xcs_heatmap_m")
 
 
+#: the 分层依据 / Cut points block (written from the title's row, three columns right of the curve's data: S:V):
+#: scheme, class, rule text, amount — wide enough that no amount shows as ### and no rule is cut off
+CUT_POINT_WIDTHS = {"S": 26, "T": 6, "U": 46, "V": 14}
+
+
 def main() -> None:
     wb = Workbook()
     ws = wb.active
@@ -76,7 +81,7 @@ def main() -> None:
         col, row = ws[cell].column, ws[cell].row
         ws.defined_names[name] = DefinedName(name, attr_text=f"Summary!${get_column_letter(col)}${row}")
     for letter, width in {"A": 2, "B": 12, "C": 18, "D": 12, "E": 12, "F": 16, "G": 12, "H": 14,
-                          "I": 12, "P": 14, "Q": 30}.items():
+                          "I": 12, "P": 14, "Q": 30, **CUT_POINT_WIDTHS}.items():
         ws.column_dimensions[letter].width = width
     OUT.parent.mkdir(parents=True, exist_ok=True)
     wb.save(OUT)
