@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import BinaryIO
 
+from xlcustseg.cells import column_letter
 from xlcustseg.i18n import text
 from xlcustseg.workbook.run import WorkbookError
 
@@ -280,7 +281,7 @@ class _XlsbCells:
         area = (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
         if area > self.limits.area:
             raise self.limits.refuse(self.name, "area", "limit_xlsb_area", part=self.part, area=f"{area:,}",
-                                     corner=f"{_letters(box[3] + 1)}{box[2] + 1}")
+                                     corner=f"{column_letter(box[3] + 1)}{box[2] + 1}")
 
 
 def _record_at(data: bytes, at: int) -> tuple[int, int, int] | None:
@@ -303,15 +304,6 @@ def _record_at(data: bytes, at: int) -> tuple[int, int, int] | None:
         if not data[i - 1] & 0x80:
             break
     return (kind, i, i + size) if i + size <= n else None
-
-
-def _letters(col: int) -> str:
-    """Column number → its letters (1 → A)."""
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _xlsb_strings(head: bytes) -> int:

@@ -388,15 +388,21 @@ def claim_sheet(book: WorkbookPort, kind: str, base: str, avoid: str = "",
     return name
 
 
-def _remember(book: WorkbookPort, record: Record, kind: str, name: str) -> None:
-    """Write (kind, sheet) into the record on our settings sheet: over its old row, else below the last."""
+def _record_block(book: WorkbookPort, record: Record) -> tuple[SheetData, int, int] | None:
+    """Our settings sheet's values and the (row, column) index of the record's mark in them (None: no record)."""
     if not record.settings_sheet:
-        return
+        return None
     data = book.read(record.settings_sheet)
     start = _record_start(data.rows)
-    if start is None:
+    return None if start is None else (data, *start)
+
+
+def _remember(book: WorkbookPort, record: Record, kind: str, name: str) -> None:
+    """Write (kind, sheet) into the record on our settings sheet: over its old row, else below the last."""
+    found = _record_block(book, record)
+    if found is None:
         return
-    i, j = start
+    data, i, j = found
     row = i + 1
     while row < len(data.rows) and j < len(data.rows[row]) and data.rows[row][j] not in (None, kind):
         row += 1
@@ -447,13 +453,10 @@ def place_columns(book: WorkbookPort, sheet: str, header_row: int, last_row: int
 def _remember_columns(book: WorkbookPort, record: Record, sheet: str, header_row: int,
                       columns: Mapping[str, int]) -> None:
     """Add `columns` to the record's row for `sheet` on our settings sheet (a new row if it has none)."""
-    if not record.settings_sheet:
+    found = _record_block(book, record)
+    if found is None:
         return
-    data = book.read(record.settings_sheet)
-    start = _record_start(data.rows)
-    if start is None:
-        return
-    i, j = start
+    data, i, j = found
     row, merged = i + 1, dict(columns)
     while row < len(data.rows) and _at(data.rows[row], j) is not None:
         cells = data.rows[row][j:j + 4]
