@@ -37,7 +37,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+
+# SciPy is imported inside the functions that use it: ~1 s to import, and CLV is computed only when asked.
 
 Array = NDArray[np.float64]
 Objective = Callable[..., tuple[float, Array]]
@@ -224,6 +225,7 @@ def _bgnbd_nll(theta: Array, data: _Histories) -> tuple[float, Array]:
     r, alpha, a, b = np.exp(theta)
     x, t_x, age, w, levels, counts = data
     n = counts.sum()
+    from scipy import special
     gammaln, digamma = special.gammaln, special.digamma
     ll_x = (gammaln(r + levels) - gammaln(r)  # and B(a, b + x) / B(a, b) in gamma functions:
             + gammaln(a + b) - gammaln(b) + gammaln(b + levels) - gammaln(a + b + levels))
@@ -250,6 +252,7 @@ def _gamma_gamma_nll(theta: Array, data: _Spends) -> tuple[float, Array]:
     """
     p, q, v = np.exp(theta)
     x, m, w, levels, counts = data
+    from scipy import special
     gammaln, digamma = special.gammaln, special.digamma
     p_levels = p * levels
     ll_x = gammaln(p_levels + q) - gammaln(p_levels) - gammaln(q)
@@ -309,6 +312,7 @@ def _maximise(objective: Objective, start: Array, data: _Histories | _Spends, na
 
     with np.errstate(all="ignore"):
         bounds = [(-_LOG_BOUND, _LOG_BOUND)] * start.size
+        from scipy import optimize
         found = optimize.minimize(mean, start, jac=True, method="L-BFGS-B", bounds=bounds,
                                   options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
         theta, hessian = _newton_polish(objective, found.x, data)
@@ -429,6 +433,7 @@ def p_alive(params: Mapping[str, Any], frequency: ArrayLike, recency: ArrayLike,
 
 def _p_alive(r: float, alpha: float, a: float, b: float, x: Array, t_x: Array, age: Array) -> Array:
     log_odds_dead = np.log(a) - np.log(b + np.maximum(x, 1) - 1) + (r + x) * np.log((alpha + age) / (alpha + t_x))
+    from scipy import special
     return np.where(x > 0, special.expit(-log_odds_dead), 1.0)
 
 
@@ -454,6 +459,7 @@ def _expected_purchases(r: float, alpha: float, a: float, b: float, t: Array, x:
     a, b = _off_removable_singularities(a, b)
     z = t / (alpha + age + t)
     c = a + b + x - 1
+    from scipy import special
     staying = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, c, z)
     return np.maximum(c / (a - 1) * (1 - staying), 0.0) * _p_alive(r, alpha, a, b, x, t_x, age) + 0.0
 
