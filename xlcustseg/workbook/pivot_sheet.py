@@ -14,15 +14,17 @@ as Open XML by `workbook.pivots` with their figures in the cells.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
+from xlcustseg.cells import from_values
 from xlcustseg.engine.result import SegmentResult
 from xlcustseg.i18n import PIVOT_SHEET, PIVOT_TEXTS, pick
 from xlcustseg.workbook.pivots import NAME_PREFIX, Pivot, Source, axis_items, rendered, size
-from xlcustseg.workbook.port import WorkbookPort
+from xlcustseg.workbook.port import SheetData, WorkbookPort
 
 TOP = 5  # the sheet row the PivotTables start on (title, note, headings above)
 GAP = 2  # blank columns between two PivotTables
@@ -39,9 +41,10 @@ class Placement(Protocol):
 
 
 def add_pivots(book: WorkbookPort, result: SegmentResult, placed: Placement, input_sheet: str,
-               first_col: int) -> str | None:
+               first_col: int, read: SheetData | None = None) -> str | None:
     """The PivotTables sheet of this run over the table at `placed` (its first column `first_col`); its name,
-    or None on a port that does not write PivotTables."""
+    or None on a port that does not write PivotTables. `read`: the input sheet as the run read it before
+    writing (spares a second read of a million-row sheet; the run's writes are laid over it)."""
     target = getattr(book, "book", book)  # under workbook.record's RecordingBook
     if not hasattr(target, "add_pivots") or "tier" not in placed.columns:
         return None
@@ -49,7 +52,7 @@ def add_pivots(book: WorkbookPort, result: SegmentResult, placed: Placement, inp
 
     lang = result.language
     t = {k: pick(v, lang) for k, v in PIVOT_TEXTS.items()}
-    source, whole_table = _source(book, placed, first_col)
+    source, whole_table = _source(book, placed, first_col, read)
     if source is None:
         return None
     if whole_table:
@@ -75,29 +78,62 @@ def is_ours(rows: list[list[Any]]) -> bool:
     return any(first == pick(PIVOT_TEXTS["title"], lang) for lang in ("zh", "en"))
 
 
-def _source(book: WorkbookPort, placed: Placement, first_col: int) -> tuple[Source | None, bool]:
+def _source(book: WorkbookPort, placed: Placement, first_col: int,
+            read: SheetData | None) -> tuple[Source | None, bool]:
     """The block the pivot cache reads and whether it is the whole table (headers fit a Table): else our
     columns only (None when even those do not)."""
-    data = book.read(placed.sheet)
     ours = sorted(placed.columns.values())
-    whole = _block(data, placed, min(first_col, ours[0]), ours[-1])
+    c0 = min(first_col, ours[0])
+    target = getattr(book, "book", book)
+    if read is not None and _holds_writes(target, placed.sheet):
+        pending = target.pending.get(placed.sheet, [])
+        whole = _block(_columns(read, pending, placed, c0, ours[-1]), placed, c0)
+        return (whole, True) if whole is not None else \
+            (_block(_columns(read, pending, placed, ours[0], ours[-1]), placed, ours[0]), False)
+    data = book.read(placed.sheet)
+    whole = _block(_columns(data, [], placed, c0, ours[-1]), placed, c0)
     if whole is not None:
         return whole, True
-    return _block(data, placed, ours[0], ours[-1]), False
+    return _block(_columns(data, [], placed, ours[0], ours[-1]), placed, ours[0]), False
 
 
-def _block(data: Any, placed: Placement, c0: int, c1: int) -> Source | None:
-    """Columns c0 … c1 from the header row to the last data row, when the headers are distinct non-empty texts."""
-    rows = [data.row_values(r) for r in range(placed.header_row, placed.last_row + 1)]
-    j0 = c0 - data.first_col
-    width = c1 - c0 + 1
-    cut = [[*(r[max(j0, 0):j0 + width] if j0 >= 0 else [None] * -j0 + r[:width + j0]),
-            *[None] * width][:width] for r in rows]
-    headers = cut[0] if cut else []
+def _holds_writes(target: Any, sheet: str) -> bool:
+    """Whether `sheet` is an input sheet whose writes the book holds as columns until it is saved
+    (`PackageBook.pending`), so that they can be laid over the run's own read of it."""
+    return hasattr(target, "pending") and not target.is_new(sheet)
+
+
+def _columns(data: SheetData, pending: Sequence[Any], placed: Placement, c0: int, c1: int) -> list[np.ndarray]:
+    """Sheet columns c0 … c1 from the header row to the last data row, each an object array of cell values:
+    `data`'s, with the held `pending` columns (sheet_patch.PendingColumn, in the order written) over them."""
+    top, bottom = placed.header_row, placed.last_row
+    height = bottom - top + 1
+    rows = data.rows[max(top - data.first_row, 0):max(bottom - data.first_row + 1, 0)]
+    skip = max(data.first_row - top, 0)  # rows above what was read
+    out = []
+    for col in range(c0, c1 + 1):
+        column = np.full(height, None, dtype=object)
+        j = col - data.first_col
+        if j >= 0 and rows:
+            column[skip:skip + len(rows)] = [r[j] if j < len(r) else None for r in rows]
+        for held in pending:
+            if held.col != col:
+                continue
+            a, b = max(held.first_row, top), min(held.first_row + len(held.values) - 1, bottom)
+            if a <= b:
+                column[a - top:b - top + 1] = from_values(held.values[a - held.first_row:b - held.first_row + 1])
+        out.append(column)
+    return out
+
+
+def _block(columns: list[np.ndarray], placed: Placement, c0: int) -> Source | None:
+    """The columns from column c0, headers in their first cell, when those are distinct non-empty texts."""
+    headers = [column[0] if len(column) else None for column in columns]
     keys = [unicodedata.normalize("NFKC", h).strip().lower() for h in headers if isinstance(h, str) and h.strip()]
-    if len(keys) != width or len(set(keys)) != width:
+    if len(keys) != len(columns) or len(set(keys)) != len(columns):
         return None
-    frame = pd.DataFrame(cut[1:], columns=[str(h) for h in headers], dtype=object)
+    frame = pd.DataFrame({str(h): pd.Series(column[1:], dtype=object) for h, column in zip(headers, columns,
+                                                                                          strict=True)})
     return Source(placed.sheet, placed.header_row, c0, frame)
 
 

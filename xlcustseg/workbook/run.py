@@ -237,7 +237,7 @@ def segment_book(book: WorkbookPort, overrides: Mapping[str, Any] | None = None,
     step("summary")
     summary_sheet = _summary(log, names["summary"], placed, result, clusters)
     add_quality(log, result, sheet, (data.first_row, data.first_col), placed)
-    add_pivots(log, result, placed, sheet, data.first_col)
+    add_pivots(log, result, placed, sheet, data.first_col, whole)
     return RunReport(result, sheet, placed.sheet, settings_sheet, summary_sheet, MappingProxyType(dict(placed.columns)),
                      placed.first_row, placed.last_row, placed.moved_share, clusters, tuple(log.written),
                      tuple(log.charts), tuple(n for row in sorted(notes) for n in notes[row]))
