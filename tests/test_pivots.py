@@ -284,3 +284,27 @@ def test_the_cache_keeps_each_kind_of_value_as_excel_writes_it():
     assert fields["Mixed"].get("containsMixedTypes") == "1" and fields["Mixed"].get("containsDate") == "1"
     assert fields["Revenue"].attrib == {"containsString": "0", "containsBlank": "1", "containsNumber": "1",
                                         "minValue": "1.5", "maxValue": "4"}
+
+
+def test_records_rendered_once_per_distinct_value_read_as_each_value_alone():
+    """Repeated values take the once-per-distinct-value path; True and 1 (equal when hashed) stay apart."""
+    from defusedxml.ElementTree import fromstring
+
+    from xlcustseg.workbook.pivots import Source, axis_items, cache_records
+
+    frame = pd.DataFrame({"Tier": ["A", "A", None, "B", "A", None],
+                          "Flag": [True, 1.0, 1.0, False, 0.0, None],
+                          "Note": ["x", "", "x", None, "y&", "x"],
+                          "When": [pd.Timestamp("2024-01-02"), None, pd.Timestamp("2024-01-02"), 3.5, 3.5, "t"]},
+                         dtype=object)
+    axes = {"Tier": axis_items(frame["Tier"], ["A", "B"])}
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    records = fromstring(cache_records(Source("S", 1, 1, frame), axes).encode())
+    rows = [[(e.tag.removeprefix(ns), e.get("v")) for e in r] for r in records]
+    assert rows == [
+        [("x", "0"), ("b", "1"), ("s", "x"), ("d", "2024-01-02T00:00:00")],
+        [("x", "0"), ("n", "1.0"), ("m", None), ("m", None)],
+        [("x", "2"), ("n", "1.0"), ("s", "x"), ("d", "2024-01-02T00:00:00")],
+        [("x", "1"), ("b", "0"), ("m", None), ("n", "3.5")],
+        [("x", "0"), ("n", "0.0"), ("s", "y&"), ("n", "3.5")],
+        [("x", "2"), ("m", None), ("s", "x"), ("s", "t")]]

@@ -112,10 +112,8 @@ def cache_definition(source: Source, axes: dict[str, list[Any]], records_id: str
 
 def cache_records(source: Source, axes: dict[str, list[Any]]) -> str:
     """The pivotCacheRecords part: a record per row, an axis field by its item's index, any other by its value."""
-    cells = np.full(len(source.frame), "<r>", dtype=object)
-    for name in source.frame.columns:
-        cells = cells + _record_values(source.frame[name], axes.get(name))
-    body = "".join(cells + "</r>") if len(cells) else ""
+    fields = [_record_values(source.frame[name], axes.get(name)) for name in source.frame.columns]
+    body = "".join(["<r>" + "".join(row) + "</r>" for row in zip(*fields, strict=True)])
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<pivotCacheRecords xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}" count="{len(source.frame)}">'
             f"{body}</pivotCacheRecords>")
@@ -298,7 +296,24 @@ def _flags(values: pd.Series) -> str:
 
 
 def _record_values(values: pd.Series, items: list[Any] | None) -> np.ndarray:
-    """Each row's XML for one field: <x v=".."/> (an axis field's item), <n/>, <d/>, <b/>, <s/> or <m/>."""
+    """Each row's XML for one field: <x v=".."/> (an axis field's item), <n/>, <d/>, <b/>, <s/> or <m/>.
+
+    Rendered once per distinct value (a class column has a handful), unless booleans share the field with
+    numbers (hashing does not tell True from 1).
+    """
+    raw = values.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(raw, use_na_sentinel=True)
+    kinds = set(map(type, raw))
+    if len(distinct) < len(raw) and not (kinds & {bool, np.bool_} and len(kinds) > 1):
+        rendered = _each_record_value(pd.Series(distinct, dtype=object), items)
+        if (codes < 0).any():  # code -1 (None, NaN): the blank's XML, put last
+            rendered = np.append(rendered, _each_record_value(pd.Series([None], dtype=object), items))
+        return rendered[codes]
+    return _each_record_value(values, items)
+
+
+def _each_record_value(values: pd.Series, items: list[Any] | None) -> np.ndarray:
+    """`_record_values` value by value."""
     if items is not None:
         index = {("\x00blank" if v is None else v): i for i, v in enumerate(items)}
         codes = _labels(values).fillna("\x00blank").map(index)

@@ -62,9 +62,11 @@ class SheetData:
         """The last used column over a span of rows (0 when none)."""
         last = 0
         for row in self.rows[max(first_row - self.first_row, 0):last_row - self.first_row + 1]:
-            used = [j for j, v in enumerate(row) if v is not None and str(v).strip()]
-            if used:
-                last = max(last, self.first_col + used[-1])
+            for j in range(len(row) - 1, last - self.first_col, -1):  # from the right, only past `last`
+                value = row[j]
+                if value is not None and str(value).strip():
+                    last = self.first_col + j
+                    break
         return last
 
 
