@@ -19,6 +19,7 @@ that holds values, and `column_letter`/`cell_name` for addresses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -169,7 +170,9 @@ def _python_values(values: Sequence[Any] | np.ndarray | pd.Series) -> tuple[np.n
         out = series.to_numpy(dtype=object).copy()
         if any(issubclass(t, pd.Timestamp | np.generic) for t in set(map(type, out))):  # (types: one C pass)
             odd = np.fromiter((isinstance(v, pd.Timestamp | np.generic) for v in out), bool, len(out))
-            out[odd] = [_python(v) for v in out[odd]]
+            memo: dict[tuple[type, Any], Any] = {}  # by type too: np.int64(1) and np.float64(1.0) are equal
+            out[odd] = [memo[k] if (k := (v.__class__, v)) in memo else memo.setdefault(k, _python(v))
+                        for v in out[odd]]
     else:
         out = series.astype(object).to_numpy().copy()
     return out, missing
@@ -291,7 +294,14 @@ def from_values(values: Any) -> list[Any]:
     """`from_cell` over an iterable of values; the common kinds skip the call (a million cells: seconds)."""
     keep = _READ_AS_IS
     return [v if (v.__class__ is float and v == v) or (v.__class__ is str and v != "") or v.__class__ in keep
-            else None if v is None else float(v) if v.__class__ is int else from_cell(v) for v in values]
+            else None if v is None else float(v) if v.__class__ is int else _midnight(v) if v.__class__ is dt.date
+            else from_cell(v) for v in values]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _midnight(day: dt.date) -> dt.datetime:
+    """A date as the datetime at its midnight (`from_cell`'s rule), once per distinct day: date columns repeat."""
+    return dt.datetime(day.year, day.month, day.day)
 
 
 def used_block(rows: list[list[Any]], first_row: int, first_col: int) -> tuple[list[list[Any]], int, int]:

@@ -114,7 +114,8 @@ def _columns(data: SheetData, pending: Sequence[Any], placed: Placement, c0: int
     for col in range(c0, c1 + 1):
         column = np.full(height, None, dtype=object)
         j = col - data.first_col
-        if j >= 0 and rows:
+        covered = any(h.col == col and h.first_row <= top and h.first_row + len(h.values) > bottom for h in pending)
+        if j >= 0 and rows and not covered:  # (our columns are written whole: the read's values are not needed)
             column[skip:skip + len(rows)] = [r[j] if j < len(r) else None for r in rows]
         for held in pending:
             if held.col != col:
