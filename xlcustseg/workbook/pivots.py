@@ -245,7 +245,9 @@ def _cache_field(name: str, values: pd.Series, items: list[Any] | None) -> str:
         blank = ' containsBlank="1"' if None in items else ""
         return (f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems{blank} count="{len(items)}">'
                 f"{shared}</sharedItems></cacheField>")
-    return f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems{_flags(values)}/></cacheField>'
+    found = _distinct(values)  # the flags of the distinct values are the column's
+    flags = _flags(values if found is None else found[1])
+    return f'<cacheField name={quoteattr(name)} numFmtId="0"><sharedItems{flags}/></cacheField>'
 
 
 _TYPE_KINDS = {type(None): "m", bool: "b", np.bool_: "b", int: "n", float: "n", np.int64: "n", np.int32: "n",
@@ -296,20 +298,25 @@ def _flags(values: pd.Series) -> str:
 
 
 def _record_values(values: pd.Series, items: list[Any] | None) -> np.ndarray:
-    """Each row's XML for one field: <x v=".."/> (an axis field's item), <n/>, <d/>, <b/>, <s/> or <m/>.
+    """Each row's XML for one field: <x v=".."/> (an axis field's item), <n/>, <d/>, <b/>, <s/> or <m/>
+    (rendered once per distinct value where `_distinct` allows)."""
+    found = _distinct(values)
+    if found is None:
+        return _each_record_value(values, items)
+    codes, distinct = found
+    return _each_record_value(distinct, items)[codes]
 
-    Rendered once per distinct value (a class column has a handful), unless booleans share the field with
-    numbers (hashing does not tell True from 1).
-    """
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """Each value's code and the distinct values (a blank, None, last: the code of None and NaN is -1), or None
+    when that would not save work (all distinct) or would merge values (booleans with others: True hashes as 1)."""
     raw = values.to_numpy(dtype=object)
     codes, distinct = pd.factorize(raw, use_na_sentinel=True)
     kinds = set(map(type, raw))
-    if len(distinct) < len(raw) and not (kinds & {bool, np.bool_} and len(kinds) > 1):
-        rendered = _each_record_value(pd.Series(distinct, dtype=object), items)
-        if (codes < 0).any():  # code -1 (None, NaN): the blank's XML, put last
-            rendered = np.append(rendered, _each_record_value(pd.Series([None], dtype=object), items))
-        return rendered[codes]
-    return _each_record_value(values, items)
+    if len(distinct) == len(raw) or (kinds & {bool, np.bool_} and len(kinds) > 1):
+        return None
+    blank = [None] if (codes < 0).any() else []
+    return codes, pd.Series([*distinct, *blank], dtype=object)
 
 
 def _each_record_value(values: pd.Series, items: list[Any] | None) -> np.ndarray:
