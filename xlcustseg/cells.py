@@ -245,7 +245,14 @@ def to_cells(values: Sequence[Any] | np.ndarray | pd.Series) -> list[Any]:
     """`to_cell` over a whole column at once (a datetime64 series becomes datetimes, missing values None)."""
     out, missing = _python_values(values)
     out[missing] = None
-    return [guard(v) if isinstance(v, str) else v for v in out.tolist()]
+    cells = out.tolist()
+    try:  # the usual column has no formula-like text: seen among its distinct values, with no step per cell
+        distinct = set(cells)
+    except TypeError:  # (an unhashable value)
+        distinct = cells
+    if not any(isinstance(v, str) and v.startswith(FORMULA_LIKE) for v in distinct):
+        return cells
+    return [guard(v) if isinstance(v, str) else v for v in cells]
 
 
 def guard(text: str) -> str:
@@ -286,8 +293,27 @@ def from_cell(value: Any) -> Any:
 
 
 def from_rows(rows: Any) -> list[list[Any]]:
-    """`from_cell` over every cell of an iterable of rows (floats, text, datetimes, None and ints on a fast path)."""
-    return [from_values(row) for row in rows]
+    """`from_cell` over every cell of an iterable of rows (floats, text, datetimes, None and ints on a fast path).
+
+    Rows of one length (a sheet read by calamine) are converted column by column: a column that needs no
+    conversion (no blanks, ints, dates or NaN) is kept without a step per cell.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    if len(rows) < 2 or len(widths := set(map(len, rows))) != 1 or widths == {0}:
+        return [from_values(row) for row in rows]
+    return [list(row) for row in zip(*map(_from_column, zip(*rows, strict=True)), strict=True)]
+
+
+_KEPT = frozenset({float, str, *_READ_AS_IS})
+
+
+def _from_column(values: tuple[Any, ...]) -> Sequence[Any]:
+    """One column of `from_rows`: as it is when every value already reads as itself, else `from_values`."""
+    if set(map(type, values)) <= _KEPT and "" not in values:
+        cells = np.array(values, dtype=object)
+        if not (cells != cells).any():  # (NaN is the only value unequal to itself)
+            return values
+    return from_values(values)
 
 
 def from_values(values: Any) -> list[Any]:
