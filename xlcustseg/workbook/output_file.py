@@ -77,14 +77,16 @@ def save_atomic(book: WorkbookFile, target: Path) -> None:
         refuse_unwritable(target, "choose another output")
     sweep_temps(target.parent)
     mode = _mode_for(target)
-    tmp = _new_temp(target)
-    try:
+    made: list[Path] = []
+    try:  # (a stop signal can come the moment the temporary file exists: it is in `made` before that)
+        tmp = _new_temp(target, made)
         book.save(tmp)
         check_target(target, macros=_macro_content(tmp))
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        for path in made:
+            path.unlink(missing_ok=True)
         raise
 
 
@@ -98,14 +100,17 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~mask
 
 
-def _new_temp(target: Path) -> Path:
-    """A new, empty temporary file beside `target`, named with our pid so a later run knows whose it is."""
+def _new_temp(target: Path, made: list[Path]) -> Path:
+    """A new, empty temporary file beside `target`, named with our pid so a later run knows whose it is; its
+    path is put in `made` before the file is made (and taken out if the name was someone else's)."""
     for _ in range(16):
         tmp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
+        made.append(tmp)
         try:
             os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             return tmp
         except FileExistsError:
+            made.remove(tmp)
             continue
     raise OutputError(f"could not create a temporary file beside {target.name}.")
 
@@ -260,8 +265,9 @@ def backup(path: Path, real: Path) -> Path:
 
 def _write_new(target: Path, data: bytes, like: Path) -> bool:
     """Write `data` to `target` only if it does not exist (False if it appeared meanwhile)."""
-    tmp = _new_temp(target)
+    made: list[Path] = []
     try:
+        tmp = _new_temp(target, made)
         tmp.write_bytes(data)
         os.chmod(tmp, stat.S_IMODE(like.stat().st_mode))
         try:
@@ -276,7 +282,8 @@ def _write_new(target: Path, data: bytes, like: Path) -> bool:
                 return False
         return True
     finally:
-        tmp.unlink(missing_ok=True)
+        for path in made:
+            path.unlink(missing_ok=True)
 
 
 def signature(path: Path) -> tuple[int, int]:
